@@ -1,0 +1,186 @@
+import type { Socket } from 'node:net';
+import { encode, type Protocol } from '../resp/encoder.js';
+import { RequestParser } from '../resp/parser.js';
+import type { Reply } from '../resp/reply.js';
+import type { Block, CommandSpec } from '../commands/types.js';
+import type { Database } from '../store/database.js';
+
+/** A queued MULTI transaction. */
+export interface MultiState {
+  queue: { spec: CommandSpec; argv: string[] }[];
+  /** Set when a queued command was rejected (unknown, arity...): EXEC then aborts. */
+  aborted: boolean;
+}
+
+/** A watched key: the flag is raised by Database.signalModified. */
+export interface WatchEntry {
+  db: Database;
+  key: string;
+  watcher: { dirtyCas: boolean };
+}
+
+export interface BlockedState {
+  spec: CommandSpec;
+  argv: string[];
+  block: Block;
+  timer: NodeJS.Timeout | null;
+}
+
+/** A reply waiting for the durable log to commit up to `until`. */
+interface HeldReply {
+  until: number;
+  data: string;
+}
+
+/**
+ * One client connection: its socket, parser, protocol version and session state, and its
+ * output. Replies are appended in command order; replies that must wait for a commit are
+ * held, and everything behind a held reply waits with it, so pipelined replies never
+ * overtake each other.
+ */
+export class Client {
+  readonly parser: RequestParser;
+  name = '';
+  proto: Protocol = 2;
+  dbIndex = 0;
+  authenticated: boolean;
+  multi: MultiState | null = null;
+  watched: WatchEntry[] = [];
+  readonly subscriptions = new Set<string>();
+  readonly patterns = new Set<string>();
+  blocked: BlockedState | null = null;
+  /** Set by QUIT or CLIENT KILL: close after the pending output is written. */
+  closeAfterReply = false;
+  closed = false;
+  /** Set on the primary's link of a replica (and replicas' links on a primary). */
+  role: 'normal' | 'replica' | 'primary' = 'normal';
+  libName = '';
+  libVer = '';
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+  lastCommand = 'NULL';
+  /** Disable replies (CLIENT REPLY OFF/SKIP). */
+  replyMode: 'on' | 'off' | 'skip' = 'on';
+
+  private out = '';
+  private held: HeldReply[] = [];
+  private flushScheduled = false;
+
+  constructor(
+    readonly id: number,
+    readonly socket: Socket | null,
+    public db: Database,
+    authenticated: boolean,
+    private readonly committed: () => number,
+  ) {
+    this.authenticated = authenticated;
+    this.parser = new RequestParser();
+    this.parser.authenticated = authenticated;
+  }
+
+  get addr(): string {
+    const s = this.socket;
+    return s ? `${s.remoteAddress}:${s.remotePort}` : '';
+  }
+
+  get laddr(): string {
+    const s = this.socket;
+    return s ? `${s.localAddress}:${s.localPort}` : '';
+  }
+
+  get inPubSub(): boolean {
+    return this.subscriptions.size + this.patterns.size > 0;
+  }
+
+  /** Bytes of output not yet handed to the socket (held plus pending). */
+  get pendingOutput(): number {
+    let n = this.out.length;
+    for (const h of this.held) n += h.data.length;
+    return n;
+  }
+
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Send a reply, held until log index `until` commits when `until` > 0. */
+  reply(r: Reply, until = 0): void {
+    if (this.replyMode !== 'on') {
+      if (this.replyMode === 'skip') this.replyMode = 'on';
+      return;
+    }
+    this.sendRaw(encode(r, this.proto), until);
+  }
+
+  /** Out-of-band data (pub/sub messages): never held behind replies of other commands. */
+  push(r: Reply): void {
+    this.out += encode(r, this.proto);
+    this.scheduleFlush();
+  }
+
+  sendRaw(data: string, until = 0): void {
+    const last = this.held.length ? this.held[this.held.length - 1] : undefined;
+    if (last) {
+      // Commit indexes only grow, so merging into the last held reply keeps order.
+      if (until <= last.until) last.data += data;
+      else this.held.push({ until, data });
+    } else if (until > this.committed()) {
+      this.held.push({ until, data });
+    } else {
+      this.out += data;
+    }
+  }
+
+  /** Move every reply whose commit has happened into the output. */
+  release(committedIndex: number): void {
+    let i = 0;
+    while (i < this.held.length && this.held[i].until <= committedIndex) this.out += this.held[i++].data;
+    if (i) {
+      this.held.splice(0, i);
+      this.scheduleFlush();
+    }
+  }
+
+  /**
+   * Replace every held reply with `r` (the log failed: the outcome of those writes is
+   * unknown). Returns how many were replaced.
+   */
+  failHeld(r: Reply): number {
+    const n = this.held.length;
+    if (!n) return 0;
+    // Held entries may merge several replies; one error per entry keeps the count honest
+    // enough for clients, which treat the connection as broken afterwards anyway.
+    for (let i = 0; i < n; i++) this.out += encode(r, this.proto);
+    this.held = [];
+    this.scheduleFlush();
+    return n;
+  }
+
+  scheduleFlush(): void {
+    if (this.flushScheduled || this.closed) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Hand pending output to the socket. Returns bytes written. */
+  flush(): number {
+    const data = this.out;
+    if (!data.length || !this.socket || this.closed) {
+      if (this.closeAfterReply && this.held.length === 0) this.close();
+      return 0;
+    }
+    this.out = '';
+    this.socket.write(data, 'latin1');
+    if (this.closeAfterReply && this.held.length === 0) this.close();
+    return data.length;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.socket) this.socket.end();
+  }
+}
