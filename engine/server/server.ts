@@ -6,6 +6,7 @@ import { NOAUTH, READONLY, unknownCommand, unknownSubcommand, wrongArity } from 
 import { ProtocolError } from '../resp/parser.js';
 import { ErrorReply, QUEUED as QUEUED_REPLY, type Reply } from '../resp/reply.js';
 import { Database, type KeyspaceHooks } from '../store/database.js';
+import { ScanCursors } from '../store/scan-cursor.js';
 import { BlockingRegistry } from './blocking.js';
 import { Client } from './client.js';
 import { Config } from './config.js';
@@ -80,6 +81,8 @@ export class Server {
   readonly clients = new Map<number, Client>();
   readonly blocking = new BlockingRegistry();
   readonly pubsub = new PubSub();
+  /** Live iterators behind SCAN/HSCAN/SSCAN/ZSCAN cursors. */
+  readonly cursors = new ScanCursors();
   readonly stats: ServerStats = {
     totalCommands: 0,
     totalConnections: 0,
@@ -109,6 +112,8 @@ export class Server {
   private expireEffects: Effect[] = [];
   // Non-null while EXEC runs: effects are collected here and emitted as one block.
   private txEffects: Effect[] | null = null;
+  // The hold endTransaction computed, applied to the EXEC reply by call().
+  private txHold = 0;
 
   constructor(commands: Iterable<CommandSpec>, options: ServerOptions = {}) {
     this.config = new Config(options.config ?? {});
@@ -284,7 +289,11 @@ export class Server {
       this.block(client, spec, argv, result);
       return;
     }
-    const hold = this.finish(ctx, spec, argv);
+    let hold = this.finish(ctx, spec, argv);
+    if (this.txHold) {
+      if (this.txHold > hold) hold = this.txHold;
+      this.txHold = 0;
+    }
     client.reply(result, hold);
     if (this.blocking.hasReady) this.serveBlocked();
   }
@@ -307,13 +316,17 @@ export class Server {
     this.txEffects = [];
   }
 
-  /** End EXEC: emit its effects as one MULTI … EXEC block. Returns the reply hold. */
+  /**
+   * End EXEC: emit its effects as one MULTI … EXEC block. The EXEC reply is held for it
+   * (call() applies the hold); the hold is also returned.
+   */
   endTransaction(client: Client): number {
     const effects = this.txEffects;
     this.txEffects = null;
     if (!effects || effects.length === 0) return 0;
     const db = effects[0].db;
-    return this.emit([{ db, argv: ['MULTI'] }, ...effects, { db, argv: ['EXEC'] }], client);
+    this.txHold = this.emit([{ db, argv: ['MULTI'] }, ...effects, { db, argv: ['EXEC'] }], client);
+    return this.txHold;
   }
 
   /** Effects and bookkeeping after a handler ran; returns the reply hold. */
