@@ -5,6 +5,7 @@ import { hashCommands } from './hashes.js';
 import { introspectionCommands } from './introspection.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
+import { memoryCommands } from './memory.js';
 import { pubsubCommands } from './pubsub.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
@@ -27,5 +28,6 @@ export function allCommands(): CommandSpec[] {
     ...sortedSetCommands,
     ...transactionCommands,
     ...pubsubCommands,
+    ...memoryCommands,
   ];
 }

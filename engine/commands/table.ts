@@ -6,6 +6,8 @@ import { type CommandSpec, F_WRITE, flagBits } from './types.js';
  */
 export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>();
+  // Clients mostly send upper-case names; a second map avoids toLowerCase on the hot path.
+  private readonly byUpper = new Map<string, CommandSpec>();
 
   constructor(specs: Iterable<CommandSpec>) {
     for (const s of specs) this.add(s);
@@ -20,11 +22,12 @@ export class CommandTable {
     spec.bits = flagBits(spec.flags);
     for (const sub of spec.subcommands ?? []) sub.bits = flagBits(sub.flags);
     this.byName.set(spec.name, spec);
+    this.byUpper.set(spec.name.toUpperCase(), spec);
   }
 
   /** Look up by the name a client sent (any case). */
   lookup(name: string): CommandSpec | undefined {
-    return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+    return this.byUpper.get(name) ?? this.byName.get(name) ?? this.byName.get(name.toLowerCase());
   }
 
   /** Resolve `CONFIG GET`-style subcommands: the container's subcommand, if it has them. */

@@ -49,6 +49,12 @@ export interface ServerStats {
 const COMMANDS_IN_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 const RESP2_PUBSUB_ALLOWED = new Set(['subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
 
+/** `config|get` -> `config` (container name of a subcommand). */
+function baseName(spec: CommandSpec): string {
+  const i = spec.name.indexOf('|');
+  return i < 0 ? spec.name : spec.name.slice(0, i);
+}
+
 class Context implements CommandContext {
   effects: Effect[] | null = null;
   dirtyCount = 0;
@@ -252,13 +258,12 @@ export class Server {
     if (!CommandTable.arityOk(spec, argv.length)) return this.reject(client, wrongArity(spec.name));
     const bits = spec.bits!;
     if (!client.authenticated && !(bits & F_NO_AUTH)) return this.reject(client, NOAUTH);
-    const base = spec.name.split('|')[0];
-    if (client.multi && !COMMANDS_IN_MULTI.has(base)) {
+    if (client.multi && !COMMANDS_IN_MULTI.has(baseName(spec))) {
       client.multi.queue.push({ spec, argv });
       client.reply(QUEUED_REPLY);
       return;
     }
-    if (client.proto === 2 && client.inPubSub && !RESP2_PUBSUB_ALLOWED.has(base)) {
+    if (client.proto === 2 && client.inPubSub && !RESP2_PUBSUB_ALLOWED.has(baseName(spec))) {
       return client.reply(
         new ErrorReply(`ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`),
       );
