@@ -93,3 +93,235 @@ export function formatIncrFloat(d: number): string {
 export function is(arg: string, keyword: string): boolean {
   return arg.length === keyword.length && arg.toLowerCase() === keyword;
 }
+
+/**
+ * string2ll without a regex, for hot paths (INCR on a stored counter): same result as
+ * parseInt64.
+ */
+export function parseInt64Fast(s: string): number | bigint | null {
+  const len = s.length;
+  if (len === 0 || len > 15) return len === 0 ? null : parseInt64(s);
+  let i = 0;
+  let neg = false;
+  if (s.charCodeAt(0) === 45) {
+    if (len === 1) return null;
+    neg = true;
+    i = 1;
+  }
+  const first = s.charCodeAt(i);
+  // "0" alone is the only number that may start with a zero; "-0" is invalid.
+  if (first === 48) return len === 1 ? 0 : null;
+  let v = 0;
+  for (; i < len; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return null;
+    v = v * 10 + c;
+  }
+  return neg ? -v : v;
+}
+
+// ---------------------------------------------------------------------------------------
+// x87 80-bit long double emulation, for INCRBYFLOAT and HINCRBYFLOAT. Redis parses with
+// strtold, adds in long double and prints with "%.17Lf", so 0.1 + 0.2 prints "0.3" there
+// and "0.30000000000000004" with doubles. Values are exact binary numbers held in bigints
+// and rounded to a 64-bit significand (ties to even) exactly as the FPU does.
+
+/** A finite long double (-1)^neg * mant * 2^exp with mant < 2^64, or an infinity. */
+export interface LongDouble {
+  neg: boolean;
+  mant: bigint;
+  exp: number;
+  inf: boolean;
+}
+
+const LD_MIN_EXP = -16445; // exponent of the smallest subnormal
+const LD_MAX_BITS = 16384; // finite values are below 2^16384
+const LD_ZERO: LongDouble = { neg: false, mant: 0n, exp: 0, inf: false };
+
+function bitLength(x: bigint): number {
+  if (x === 0n) return 0;
+  const hex = x.toString(16);
+  return (hex.length - 1) * 4 + 32 - Math.clz32(parseInt(hex[0], 16));
+}
+
+/** Round the positive rational num/den to a long double. */
+function roundLongDouble(neg: boolean, num: bigint, den: bigint): LongDouble {
+  if (num === 0n) return { neg, mant: 0n, exp: 0, inf: false };
+  let e = bitLength(num) - bitLength(den);
+  if (e >= 0 ? num < den << BigInt(e) : num << BigInt(-e) < den) e--;
+  if (e >= LD_MAX_BITS) return { neg, mant: 0n, exp: 0, inf: true };
+  let q = Math.max(e - 63, LD_MIN_EXP);
+  let n = num;
+  let d = den;
+  if (q < 0) n <<= BigInt(-q);
+  else d <<= BigInt(q);
+  let m = n / d;
+  const r2 = (n % d) * 2n;
+  if (r2 > d || (r2 === d && (m & 1n) === 1n)) m++;
+  if (m === 1n << 64n) {
+    m = 1n << 63n;
+    q++;
+  }
+  if (m !== 0n && bitLength(m) + q > LD_MAX_BITS) return { neg, mant: 0n, exp: 0, inf: true };
+  return { neg, mant: m, exp: q, inf: false };
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function hexVal(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/**
+ * Parse as Redis's string2ld: strtold must consume the whole string (decimal, hex, inf;
+ * an embedded NUL makes it invalid), refusing leading spaces, NaN, overflow and underflow
+ * to zero. Null when invalid.
+ */
+export function parseLongDouble(s: string): LongDouble | null {
+  if (s.length === 0 || s.length >= 5120) return null;
+  let i = 0;
+  let neg = false;
+  const c0 = s.charCodeAt(0);
+  if (c0 === 43 || c0 === 45) {
+    neg = c0 === 45;
+    i = 1;
+  }
+  const rest = s.slice(i).toLowerCase();
+  if (rest === 'inf' || rest === 'infinity') return { neg, mant: 0n, exp: 0, inf: true };
+  if (rest.length >= 3 && rest[0] === '0' && rest[1] === 'x') return parseHexLongDouble(neg, rest.slice(2));
+  let digits = '';
+  let fracDigits = 0;
+  let seenDigit = false;
+  let seenDot = false;
+  let j = 0;
+  for (; j < rest.length; j++) {
+    const c = rest.charCodeAt(j);
+    if (isDigit(c)) {
+      seenDigit = true;
+      if (digits.length !== 0 || c !== 48) digits += rest[j];
+      if (seenDot) fracDigits++;
+    } else if (c === 46 && !seenDot) seenDot = true;
+    else break;
+  }
+  if (!seenDigit) return null;
+  let exp10 = 0;
+  if (j < rest.length) {
+    if (rest[j] !== 'e') return null;
+    j++;
+    let eneg = false;
+    if (rest[j] === '+' || rest[j] === '-') {
+      eneg = rest[j] === '-';
+      j++;
+    }
+    if (j >= rest.length) return null;
+    for (; j < rest.length; j++) {
+      const c = rest.charCodeAt(j);
+      if (!isDigit(c)) return null;
+      if (exp10 < 1e7) exp10 = exp10 * 10 + (c - 48);
+    }
+    if (eneg) exp10 = -exp10;
+  }
+  if (digits.length === 0) return { neg, mant: 0n, exp: 0, inf: false };
+  const e10 = exp10 - fracDigits;
+  const magnitude = e10 + digits.length; // value < 10^magnitude
+  if (magnitude > 4934) return null; // overflow: ERANGE with HUGE_VALL
+  if (magnitude < -4952) return null; // underflow to zero: ERANGE with 0
+  const d = BigInt(digits);
+  const v = e10 >= 0 ? roundLongDouble(neg, d * 10n ** BigInt(e10), 1n) : roundLongDouble(neg, d, 10n ** BigInt(-e10));
+  if (v.inf || v.mant === 0n) return null;
+  return v;
+}
+
+function parseHexLongDouble(neg: boolean, s: string): LongDouble | null {
+  let mant = 0n;
+  let fracDigits = 0;
+  let seenDigit = false;
+  let seenDot = false;
+  let j = 0;
+  for (; j < s.length; j++) {
+    const h = hexVal(s.charCodeAt(j));
+    if (h >= 0) {
+      seenDigit = true;
+      mant = mant * 16n + BigInt(h);
+      if (seenDot) fracDigits++;
+    } else if (s[j] === '.' && !seenDot) seenDot = true;
+    else break;
+  }
+  if (!seenDigit) return null;
+  let exp2 = 0;
+  if (j < s.length) {
+    if (s[j] !== 'p') return null;
+    j++;
+    let eneg = false;
+    if (s[j] === '+' || s[j] === '-') {
+      eneg = s[j] === '-';
+      j++;
+    }
+    if (j >= s.length) return null;
+    for (; j < s.length; j++) {
+      const c = s.charCodeAt(j);
+      if (!isDigit(c)) return null;
+      if (exp2 < 1e7) exp2 = exp2 * 10 + (c - 48);
+    }
+    if (eneg) exp2 = -exp2;
+  }
+  if (mant === 0n) return { neg, mant: 0n, exp: 0, inf: false };
+  const e2 = exp2 - 4 * fracDigits;
+  const magnitude = e2 + bitLength(mant);
+  if (magnitude > LD_MAX_BITS + 1 || magnitude < LD_MIN_EXP - 2) return null;
+  const v = e2 >= 0 ? roundLongDouble(neg, mant << BigInt(e2), 1n) : roundLongDouble(neg, mant, 1n << BigInt(-e2));
+  if (v.inf || v.mant === 0n) return null;
+  return v;
+}
+
+/** a + b in long double; null when the result is NaN (inf - inf). */
+export function addLongDouble(a: LongDouble, b: LongDouble): LongDouble | null {
+  if (a.inf || b.inf) {
+    if (a.inf && b.inf && a.neg !== b.neg) return null;
+    return a.inf ? a : b;
+  }
+  if (a.mant === 0n) return b.mant === 0n ? { ...b, neg: a.neg && b.neg } : b;
+  if (b.mant === 0n) return a;
+  const e = Math.min(a.exp, b.exp);
+  const x = a.mant << BigInt(a.exp - e);
+  const y = b.mant << BigInt(b.exp - e);
+  const sum = (a.neg ? -x : x) + (b.neg ? -y : y);
+  if (sum === 0n) return LD_ZERO;
+  const neg = sum < 0n;
+  const mag = neg ? -sum : sum;
+  return e >= 0 ? roundLongDouble(neg, mag << BigInt(e), 1n) : roundLongDouble(neg, mag, 1n << BigInt(-e));
+}
+
+const TEN17 = 10n ** 17n;
+
+/**
+ * Redis's ld2string(LD_STR_HUMAN): printf("%.17Lf") with trailing zeros (and a bare '.')
+ * removed, and "-0" printed as "0".
+ */
+export function formatLongDouble(v: LongDouble): string {
+  if (v.inf) return v.neg ? '-inf' : 'inf';
+  let out: string;
+  if (v.exp >= 0) {
+    out = (v.mant << BigInt(v.exp)).toString();
+  } else {
+    const shift = BigInt(-v.exp);
+    const n = v.mant * TEN17;
+    let r = n >> shift;
+    const rem2 = (n - (r << shift)) * 2n;
+    const half = 1n << shift;
+    if (rem2 > half || (rem2 === half && (r & 1n) === 1n)) r++;
+    const ip = (r / TEN17).toString();
+    let frac = (r % TEN17).toString().padStart(17, '0');
+    let end = frac.length;
+    while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
+    frac = frac.slice(0, end);
+    out = frac.length ? ip + '.' + frac : ip;
+  }
+  if (v.neg) out = out === '0' ? '0' : '-' + out;
+  return out;
+}

@@ -27,6 +27,7 @@ export type CommandFlag =
 export type CommandGroup =
   | 'generic'
   | 'string'
+  | 'bitmap'
   | 'list'
   | 'set'
   | 'sorted-set'
