@@ -1,11 +1,13 @@
 import type { CommandSpec } from './types.js';
 import { clientCommands } from './client.js';
 import { connectionCommands } from './connection.js';
+import { debugCommands } from './debug.js';
 import { hashCommands } from './hashes.js';
 import { introspectionCommands } from './introspection.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { memoryCommands } from './memory.js';
+import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
@@ -29,5 +31,7 @@ export function allCommands(): CommandSpec[] {
     ...transactionCommands,
     ...pubsubCommands,
     ...memoryCommands,
+    ...debugCommands,
+    ...persistenceCommands,
   ];
 }
