@@ -32,38 +32,259 @@ export function parseSafeInt(s: string): number | null {
   return v;
 }
 
-const FLOAT_RE = /^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity)$/i;
+// Outputs of scanDouble, kept in module scope so the hot path allocates nothing.
+let scanEnd = 0;
+let scanRange = false;
 
-/** Parse a float as Redis does for scores and increments; null when invalid or NaN. */
-export function parseFloat64(s: string): number | null {
-  if (s.length === 0 || !FLOAT_RE.test(s)) {
-    // strtod also accepts hex floats; Redis passes them through. Rare enough to refuse.
-    return null;
-  }
-  const lower = s.toLowerCase();
-  if (lower.endsWith('inf') || lower.endsWith('infinity')) return lower.startsWith('-') ? -Infinity : Infinity;
-  const v = Number(s);
-  return Number.isNaN(v) ? null : v;
+function isSpaceCode(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
 }
 
-/** C's printf("%.17g"): how Redis 7.0 prints doubles such as sorted-set scores. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+function matchWordCI(s: string, i: number, n: number, word: string): boolean {
+  if (i + word.length > n) return false;
+  for (let k = 0; k < word.length; k++) if ((s.charCodeAt(i + k) | 0x20) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * glibc strtod on s[i0, n): returns the value, sets scanEnd to the end of the conversion
+ * (i0 when none) and scanRange when ERANGE would be set (overflow, or underflow to 0).
+ */
+function scanDouble(s: string, i0: number, n: number): number {
+  scanRange = false;
+  let i = i0;
+  while (i < n && isSpaceCode(s.charCodeAt(i))) i++;
+  const start = i;
+  let c = i < n ? s.charCodeAt(i) : 0;
+  const neg = c === 45;
+  if (c === 43 || c === 45) c = ++i < n ? s.charCodeAt(i) : 0;
+  const lc = c | 0x20;
+  if (lc === 0x69 /* i */) {
+    if (!matchWordCI(s, i, n, 'inf')) return (scanEnd = i0), 0;
+    scanEnd = matchWordCI(s, i, n, 'infinity') ? i + 8 : i + 3;
+    return neg ? -Infinity : Infinity;
+  }
+  if (lc === 0x6e /* n */) {
+    if (!matchWordCI(s, i, n, 'nan')) return (scanEnd = i0), 0;
+    i += 3;
+    if (i < n && s.charCodeAt(i) === 40 /* ( */) {
+      let j = i + 1;
+      for (; j < n; j++) {
+        const d = s.charCodeAt(j);
+        if (!(hexDigit(d) >= 0 || (d | 0x20) >= 97 && (d | 0x20) <= 122 || d === 95)) break;
+      }
+      if (j < n && s.charCodeAt(j) === 41) i = j + 1;
+    }
+    scanEnd = i;
+    return NaN;
+  }
+  if (c === 48 && i + 1 < n && (s.charCodeAt(i + 1) | 0x20) === 0x78) {
+    const v = scanHex(s, i + 2, n, neg);
+    if (scanEnd !== -1) return v;
+    // "0x" without hex digits: only the "0" converts.
+    scanEnd = i + 1;
+    return neg ? -0 : 0;
+  }
+  let digits = false;
+  let nonzero = false;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i);
+    if (d < 48 || d > 57) break;
+    digits = true;
+    if (d !== 48) nonzero = true;
+  }
+  if (i < n && s.charCodeAt(i) === 46) {
+    for (i++; i < n; i++) {
+      const d = s.charCodeAt(i);
+      if (d < 48 || d > 57) break;
+      digits = true;
+      if (d !== 48) nonzero = true;
+    }
+  }
+  if (!digits) return (scanEnd = i0), 0;
+  if (i < n && (s.charCodeAt(i) | 0x20) === 0x65 /* e */) {
+    let j = i + 1;
+    const sc = j < n ? s.charCodeAt(j) : 0;
+    if (sc === 43 || sc === 45) j++;
+    const d0 = j < n ? s.charCodeAt(j) : 0;
+    if (d0 >= 48 && d0 <= 57) {
+      while (j < n && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
+      i = j;
+    }
+  }
+  scanEnd = i;
+  // Number() rounds decimal text correctly, as glibc does.
+  const v = Number(s.slice(start, i));
+  if ((v === 0 && nonzero) || v === Infinity || v === -Infinity) scanRange = true;
+  return v;
+}
+
+/** Hex float digits after "0x"; scanEnd -1 when there is no hex digit. */
+function scanHex(s: string, i: number, n: number, neg: boolean): number {
+  let mant = 0n;
+  let frac = 0;
+  let digits = false;
+  for (; i < n; i++) {
+    const h = hexDigit(s.charCodeAt(i));
+    if (h < 0) break;
+    mant = mant * 16n + BigInt(h);
+    digits = true;
+  }
+  if (i < n && s.charCodeAt(i) === 46) {
+    for (i++; i < n; i++) {
+      const h = hexDigit(s.charCodeAt(i));
+      if (h < 0) break;
+      mant = mant * 16n + BigInt(h);
+      frac++;
+      digits = true;
+    }
+  }
+  if (!digits) return (scanEnd = -1), 0;
+  let exp = 0;
+  if (i < n && (s.charCodeAt(i) | 0x20) === 0x70 /* p */) {
+    let j = i + 1;
+    const sc = j < n ? s.charCodeAt(j) : 0;
+    if (sc === 43 || sc === 45) j++;
+    const d0 = j < n ? s.charCodeAt(j) : 0;
+    if (d0 >= 48 && d0 <= 57) {
+      let e = 0;
+      while (j < n && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) {
+        if (e < 1e6) e = e * 10 + (s.charCodeAt(j) - 48);
+        j++;
+      }
+      exp = sc === 45 ? -e : e;
+      i = j;
+    }
+  }
+  scanEnd = i;
+  let v = Number(mant);
+  if (v !== 0) {
+    let e = exp - 4 * frac;
+    while (e > 1000 && v !== Infinity) (v *= 2 ** 1000), (e -= 1000);
+    while (e < -1000 && v !== 0) (v *= 2 ** -1000), (e += 1000);
+    v *= 2 ** e;
+    if (v === 0 || v === Infinity) scanRange = true;
+  }
+  return neg ? -v : v;
+}
+
+/**
+ * Parse a float as Redis's string2d does for scores, increments and weights: strtod must
+ * consume the whole string (decimal, hex or inf), with no leading space, no NaN, and no
+ * overflow or underflow to zero. Null when invalid.
+ */
+export function parseFloat64(s: string): number | null {
+  const n = s.length;
+  if (n === 0) return null;
+  // Fast path: plain integers, the common score.
+  if (n <= 15) {
+    let i = s.charCodeAt(0) === 45 ? 1 : 0;
+    let v = 0;
+    for (; i < n; i++) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+    }
+    if (i === n && n > (s.charCodeAt(0) === 45 ? 1 : 0)) return s.charCodeAt(0) === 45 ? -v : v;
+  }
+  if (isSpaceCode(s.charCodeAt(0))) return null;
+  const v = scanDouble(s, 0, n);
+  if (scanEnd !== n || Number.isNaN(v)) return null;
+  if (scanRange && (v === 0 || v === Infinity || v === -Infinity)) return null;
+  return v;
+}
+
+/**
+ * strtod as zslParseRange uses it: the C string ends at the first NUL, leading spaces are
+ * skipped, an empty string is 0, only NaN and trailing garbage are refused.
+ */
+export function parseFloatLenient(s: string, from = 0): number | null {
+  let n = s.indexOf('\0', from);
+  if (n < 0) n = s.length;
+  const v = scanDouble(s, from, n);
+  if (scanEnd !== n || Number.isNaN(v)) return null;
+  return v;
+}
+
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Compare a positive finite double with digits * 10^exp10, exactly. */
+function cmpExact(a: number, digits: bigint, exp10: number): number {
+  F64[0] = a;
+  const hi = U32[LITTLE ? 1 : 0];
+  const lo = U32[LITTLE ? 0 : 1];
+  const be = (hi >>> 20) & 0x7ff;
+  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let e2 = -1074;
+  if (be !== 0) {
+    m |= 1n << 52n;
+    e2 = be - 1075;
+  }
+  let l = m;
+  let r = digits;
+  if (e2 >= 0) l <<= BigInt(e2);
+  else r <<= BigInt(-e2);
+  if (exp10 >= 0) r *= 10n ** BigInt(exp10);
+  else l *= 10n ** BigInt(-exp10);
+  return l < r ? -1 : l > r ? 1 : 0;
+}
+
+/** C's printf("%.17g") (glibc: exact value, ties to even): how Redis 7.0 prints scores. */
 export function formatDouble17g(d: number): string {
+  if (Number.isSafeInteger(d)) return d === 0 && 1 / d < 0 ? '-0' : String(d);
+  if (d !== d) return 'nan';
   if (d === Infinity) return 'inf';
   if (d === -Infinity) return '-inf';
-  if (Number.isNaN(d)) return 'nan';
-  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
-  // %g: take the exponent X of the %e form at precision P-1; use %f with P-1-X decimals
-  // when -4 <= X < P, else %e; then drop trailing zeros. toFixed/toExponential round exactly.
-  const e = d.toExponential(16);
-  const x = Number(e.slice(e.indexOf('e') + 1));
-  if (x >= -4 && x < 17) {
-    const s = d.toFixed(16 - x);
-    return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+  const neg = d < 0;
+  const a = neg ? -d : d;
+  // 26 significant digits, then round to 17 by hand: toExponential rounds ties away from
+  // zero, printf rounds the exact binary value half to even.
+  const t = a.toExponential(25);
+  let x = Number(t.slice(28));
+  const digits: number[] = new Array(17);
+  digits[0] = t.charCodeAt(0) - 48;
+  for (let k = 1; k < 17; k++) digits[k] = t.charCodeAt(k + 1) - 48;
+  const d18 = t.charCodeAt(18) - 48;
+  let up = d18 > 5;
+  if (d18 === 5) {
+    if (t.slice(19, 27) !== '00000000') up = true;
+    else {
+      const c = cmpExact(a, BigInt(t[0] + t.slice(2, 19)), x - 17);
+      up = c > 0 || (c === 0 && (digits[16] & 1) === 1);
+    }
   }
-  let mant = e.slice(0, e.indexOf('e'));
-  if (mant.includes('.')) mant = mant.replace(/0+$/, '').replace(/\.$/, '');
-  const ax = Math.abs(x);
-  return mant + 'e' + (x < 0 ? '-' : '+') + (ax < 10 ? '0' + ax : String(ax));
+  if (up) {
+    let k = 16;
+    while (k >= 0 && digits[k] === 9) digits[k--] = 0;
+    if (k >= 0) digits[k]++;
+    else {
+      digits.unshift(1);
+      digits.pop();
+      x++;
+    }
+  }
+  let end = 17;
+  while (end > 1 && digits[end - 1] === 0) end--;
+  let ds = '';
+  for (let k = 0; k < end; k++) ds += String.fromCharCode(48 + digits[k]);
+  let out: string;
+  if (x < -4 || x >= 17) {
+    const ax = x < 0 ? -x : x;
+    out = ds[0] + (end > 1 ? '.' + ds.slice(1) : '') + 'e' + (x < 0 ? '-' : '+') + (ax < 10 ? '0' + ax : String(ax));
+  } else if (x >= 0) {
+    out = end <= x + 1 ? ds + '0'.repeat(x + 1 - end) : ds.slice(0, x + 1) + '.' + ds.slice(x + 1);
+  } else {
+    out = '0.' + '0'.repeat(-x - 1) + ds;
+  }
+  return neg ? '-' + out : out;
 }
 
 /**
