@@ -20,7 +20,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repo's profiles/ folder (works from the source tree and from dist/). */
 export const PROFILES_DIR = [path.resolve(here, '../../profiles'), path.resolve(here, '../../../profiles')].find((p) => existsSync(p)) ?? path.resolve(here, '../../profiles');
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
+// verbose: errors carry parentSchema, which explain() reads for a pattern's description.
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true });
 const compiled = new WeakMap<object, ValidateFunction>();
 
 function fieldName(e: ErrorObject): string {
