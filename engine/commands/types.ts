@@ -52,9 +52,14 @@ export class Block {
     readonly keys: string[],
     /** Absolute deadline in ms (Date.now() scale), or 0 to wait forever. */
     readonly deadline: number,
-    /** Reply sent when the deadline passes. */
-    readonly timeoutReply: Reply,
+    /** Reply sent when the deadline passes, or a function computing it then (WAIT's count). */
+    private readonly onTimeout: Reply | (() => Reply),
   ) {}
+
+  /** The reply for a timeout (or CLIENT UNBLOCK), computed now if it depends on time. */
+  get timeoutReply(): Reply {
+    return typeof this.onTimeout === 'function' ? this.onTimeout() : this.onTimeout;
+  }
 }
 
 export type Handler = (ctx: CommandContext, argv: string[]) => Reply | Block;

@@ -19,6 +19,37 @@ export interface WatchEntry {
   watcher: { dirtyCas: boolean };
 }
 
+/**
+ * The watcher behind one WATCHed key, with Redis 7's rule for keys that had already
+ * expired when WATCH ran: their deletion is not a change (the key was logically gone).
+ */
+export class KeyWatcher {
+  private dirty = false;
+  constructor(
+    private readonly db: Database,
+    private readonly key: string,
+    /** The key was logically expired (but still stored) when WATCH ran. */
+    public expiredAtWatch: boolean,
+  ) {}
+
+  get dirtyCas(): boolean {
+    return this.dirty;
+  }
+
+  /** Flag a change unconditionally (the caller applied Redis's rules itself). */
+  markDirty(): void {
+    this.dirty = true;
+  }
+
+  set dirtyCas(v: boolean) {
+    if (v && this.expiredAtWatch && !this.db.data.has(this.key)) {
+      this.expiredAtWatch = false;
+      return;
+    }
+    this.dirty = v;
+  }
+}
+
 export interface BlockedState {
   spec: CommandSpec;
   argv: string[];
@@ -48,6 +79,8 @@ export class Client {
   watched: WatchEntry[] = [];
   readonly subscriptions = new Set<string>();
   readonly patterns = new Set<string>();
+  /** Sharded channels (SSUBSCRIBE); counted apart from the others, as in Redis 7. */
+  readonly shardSubscriptions = new Set<string>();
   blocked: BlockedState | null = null;
   /** Set by QUIT or CLIENT KILL: close after the pending output is written. */
   closeAfterReply = false;
@@ -59,8 +92,20 @@ export class Client {
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
   lastCommand = 'NULL';
-  /** Disable replies (CLIENT REPLY OFF/SKIP). */
+  /**
+   * CLIENT REPLY: 'off' drops every reply (not pub/sub pushes); 'skip' drops `skipLeft` more replies
+   * (the CLIENT REPLY SKIP reply itself, then the next command's).
+   */
   replyMode: 'on' | 'off' | 'skip' = 'on';
+  skipLeft = 0;
+  /** CLIENT NO-EVICT (accepted; memlab does not evict clients). */
+  noEvict = false;
+  /** Set by MONITOR: receives a line per command executed by anyone. */
+  monitoring = false;
+  /** A command held back by CLIENT PAUSE, run again when the pause ends. */
+  postponed: string[] | null = null;
+  /** Replication offset after this client's last command: what its WAIT waits for. */
+  woff = 0;
 
   private out = '';
   private held: HeldReply[] = [];
@@ -88,8 +133,20 @@ export class Client {
     return s ? `${s.localAddress}:${s.localPort}` : '';
   }
 
+  /** The socket's file descriptor as CLIENT LIST shows it (-1 for internal clients). */
+  get fd(): number {
+    const h = (this.socket as unknown as { _handle?: { fd?: number } } | null)?._handle;
+    return typeof h?.fd === 'number' ? h.fd : -1;
+  }
+
   get inPubSub(): boolean {
-    return this.subscriptions.size + this.patterns.size > 0;
+    return this.subscriptions.size + this.patterns.size + this.shardSubscriptions.size > 0;
+  }
+
+  /** True once a WATCHed key changed (or expired) since WATCH. */
+  get watchDirty(): boolean {
+    for (const w of this.watched) if (w.watcher.dirtyCas) return true;
+    return false;
   }
 
   /** Bytes of output not yet handed to the socket (held plus pending). */
@@ -106,15 +163,25 @@ export class Client {
   /** Send a reply, held until log index `until` commits when `until` > 0. */
   reply(r: Reply, until = 0): void {
     if (this.replyMode !== 'on') {
-      if (this.replyMode === 'skip') this.replyMode = 'on';
+      if (this.replyMode === 'skip' && --this.skipLeft <= 0) this.replyMode = 'on';
       return;
     }
     this.sendRaw(encode(r, this.proto), until);
   }
 
-  /** Out-of-band data (pub/sub messages): never held behind replies of other commands. */
+  /**
+   * Out-of-band data (pub/sub messages): never held behind replies of other commands, and
+   * sent even under CLIENT REPLY OFF, as Redis 7.0 does.
+   */
   push(r: Reply): void {
     this.out += encode(r, this.proto);
+    this.scheduleFlush();
+  }
+
+  /** Out-of-band data already encoded for this client's protocol (MONITOR lines). */
+  pushRaw(data: string): void {
+    if (this.replyMode === 'off') return;
+    this.out += data;
     this.scheduleFlush();
   }
 

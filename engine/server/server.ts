@@ -1,8 +1,9 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { Block, type CommandContext, type CommandSpec, type Effect, F_NO_AUTH, F_PUBSUB, F_WRITE } from '../commands/types.js';
+import { Block, type CommandContext, type CommandSpec, type Effect, F_ADMIN, F_NO_AUTH, F_NO_MULTI, F_PUBSUB, F_READONLY, F_WRITE } from '../commands/types.js';
 import { CommandTable } from '../commands/table.js';
 import { NOAUTH, READONLY, unknownCommand, unknownSubcommand, wrongArity } from '../commands/errors.js';
+import { discardTransaction, unwatchAll } from '../commands/transactions.js';
 import { ProtocolError } from '../resp/parser.js';
 import { ErrorReply, QUEUED as QUEUED_REPLY, type Reply } from '../resp/reply.js';
 import { Database, type KeyspaceHooks } from '../store/database.js';
@@ -44,10 +45,32 @@ export interface ServerStats {
   keyspaceMisses: number;
   netInputBytes: number;
   netOutputBytes: number;
+  /** Full and partial resyncs served as a primary (INFO stats sync_*). */
+  syncFull: number;
+  syncPartialOk: number;
+  syncPartialErr: number;
 }
 
+const MAX_TIMER_MS = 2_147_483_647;
 const COMMANDS_IN_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 const RESP2_PUBSUB_ALLOWED = new Set(['subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
+
+/** An argument as Redis's sdscatrepr quotes it in MONITOR output. */
+function reprArg(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x5c || c === 0x22) out += '\\' + s[i];
+    else if (c === 10) out += '\\n';
+    else if (c === 13) out += '\\r';
+    else if (c === 9) out += '\\t';
+    else if (c === 7) out += '\\a';
+    else if (c === 8) out += '\\b';
+    else if (c >= 0x20 && c < 0x7f) out += s[i];
+    else out += '\\x' + c.toString(16).padStart(2, '0');
+  }
+  return out + '"';
+}
 
 /** `config|get` -> `config` (container name of a subcommand). */
 function baseName(spec: CommandSpec): string {
@@ -72,6 +95,26 @@ class Context implements CommandContext {
     (this.effects ??= []).push({ db: db ?? this.db.id, argv });
   }
 }
+
+/** What SHUTDOWN asked for; the process owner (memlab server) decides what to do. */
+export interface ShutdownOptions {
+  /** Save a snapshot first: SAVE, or a `save` policy without NOSAVE. */
+  save: boolean;
+  now: boolean;
+  force: boolean;
+}
+
+/** CLIENT PAUSE: commands of normal clients wait until `until` (ms), all or only writes. */
+export interface PauseState {
+  until: number;
+  all: boolean;
+  timer: NodeJS.Timeout;
+  /** Clients holding a postponed command, in arrival order. */
+  waiting: Client[];
+}
+
+const NO_MULTI_ERR = new ErrorReply('ERR Command not allowed inside a transaction');
+const MONITOR_KEYSPACE_ERR = new ErrorReply("ERR Replica can't interact with the keyspace");
 
 export interface ServerOptions {
   config?: Record<string, string | number | boolean>;
@@ -98,6 +141,9 @@ export class Server {
     keyspaceMisses: 0,
     netInputBytes: 0,
     netOutputBytes: 0,
+    syncFull: 0,
+    syncPartialOk: 0,
+    syncPartialErr: 0,
   };
   readonly runId = randomBytes(20).toString('hex');
   readonly startedAt = Date.now();
@@ -106,10 +152,26 @@ export class Server {
   dirty = 0;
   /** 'replica' makes the keyspace read-only for normal clients and stops local expiry. */
   role: 'primary' | 'replica' = 'primary';
+  /** True while applyEffect runs a primary's command: no key expires for it. */
+  applyingPrimary = false;
+  /** master_repl_offset, kept by replication; each client remembers it after a command (WAIT). */
+  replOffset = 0;
+  /** Replication's checks on commands (min-replicas-to-write, replica-serve-stale-data). */
+  replicationGate: ((spec: CommandSpec, client: Client) => ErrorReply | null) | null = null;
   readonly sinks: EffectSink[] = [];
   durability: Durability | null = null;
   /** Extra INFO sections contributed by replication and the log: section name -> lines. */
   readonly infoProviders = new Map<string, () => string[]>();
+  /** Called by SHUTDOWN once the server has closed; `memlab server` exits the process. */
+  onShutdown: ((opts: ShutdownOptions) => void) | null = null;
+  /** Unix time (s) of the last successful save (LASTSAVE, INFO persistence). */
+  lastSave = Math.floor(Date.now() / 1000);
+  /** Clients that sent MONITOR. */
+  readonly monitors = new Set<Client>();
+  /** Non-null while CLIENT PAUSE is in effect. */
+  pause: PauseState | null = null;
+  /** DEBUG SET-ACTIVE-EXPIRE 0 turns the cron's expiry off (tests of lazy expiry). */
+  activeExpireEnabled = true;
 
   private nextClientId = 1;
   private tcp: net.Server | null = null;
@@ -127,6 +189,7 @@ export class Server {
     this.table = new CommandTable(commands);
     const hooks: KeyspaceHooks = {
       isReplica: () => this.role === 'replica',
+      primaryView: () => this.applyingPrimary,
       expired: (db, key) => {
         this.stats.expiredKeys++;
         this.expireEffects.push({ db: db.id, argv: ['DEL', key] });
@@ -210,14 +273,18 @@ export class Server {
     if (!this.clients.delete(client.id)) return;
     client.closed = true;
     if (client.blocked) this.unblock(client, null);
-    for (const w of client.watched) w.db.watched.get(w.key)?.delete(w.watcher);
-    client.watched = [];
+    unwatchAll(client);
     this.pubsub.removeClient(client);
+    if (client.monitoring) this.monitors.delete(client);
+    if (client.postponed && this.pause) {
+      client.postponed = null;
+      this.pause.waiting = this.pause.waiting.filter((c) => c !== client);
+    }
   }
 
   /** Parse and run whatever complete commands the client has sent, then flush. */
   processInput(client: Client): void {
-    while (!client.blocked && !client.closed && !client.closeAfterReply) {
+    while (!client.blocked && client.postponed === null && !client.closed && !client.closeAfterReply) {
       let argv: string[] | null;
       try {
         argv = client.parser.next();
@@ -255,25 +322,125 @@ export class Server {
       spec = sub;
     }
     client.lastCommand = spec.name;
-    if (!CommandTable.arityOk(spec, argv.length)) return this.reject(client, wrongArity(spec.name));
+    if (!CommandTable.arityOk(spec, argv.length)) return this.reject(client, wrongArity(spec.name), spec);
     const bits = spec.bits!;
-    if (!client.authenticated && !(bits & F_NO_AUTH)) return this.reject(client, NOAUTH);
-    if (client.multi && !COMMANDS_IN_MULTI.has(baseName(spec))) {
-      client.multi.queue.push({ spec, argv });
-      client.reply(QUEUED_REPLY);
-      return;
-    }
-    if (client.proto === 2 && client.inPubSub && !RESP2_PUBSUB_ALLOWED.has(baseName(spec))) {
-      return client.reply(
-        new ErrorReply(`ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`),
-      );
+    if (!client.authenticated && !(bits & F_NO_AUTH)) return this.reject(client, NOAUTH, spec);
+    // One test on the hot path; the rarer session states are handled out of line.
+    if (client.multi !== null || this.pause !== null || client.monitoring || (client.proto === 2 && client.inPubSub)) {
+      if (this.dispatchSpecial(client, spec, argv)) return;
     }
     const refusal = this.refuse(spec, client);
     if (refusal) return client.reply(refusal);
     this.call(client, spec, argv);
   }
 
-  private reject(client: Client, e: ErrorReply): void {
+  /**
+   * Redis's checks for a client in a special state, in processCommand's order: RESP2
+   * pub/sub context, MONITOR, CLIENT PAUSE, MULTI queueing. Returns true if it answered.
+   */
+  private dispatchSpecial(client: Client, spec: CommandSpec, argv: string[]): boolean {
+    const base = baseName(spec);
+    if (client.proto === 2 && client.inPubSub && !RESP2_PUBSUB_ALLOWED.has(base)) {
+      this.reject(
+        client,
+        new ErrorReply(`ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`),
+        spec,
+      );
+      return true;
+    }
+    if (client.monitoring && (spec.bits! & (F_WRITE | F_READONLY) || spec.flags.includes('may_replicate'))) {
+      this.reject(client, MONITOR_KEYSPACE_ERR);
+      return true;
+    }
+    const p = this.pause;
+    if (p !== null && client.role === 'normal' && (p.all || this.mayReplicate(client, spec))) {
+      // Counted again when it runs after the pause.
+      this.stats.totalCommands--;
+      client.postponed = argv;
+      p.waiting.push(client);
+      return true;
+    }
+    const m = client.multi;
+    if (m !== null && !COMMANDS_IN_MULTI.has(base)) {
+      if (spec.bits! & F_NO_MULTI) {
+        this.reject(client, NO_MULTI_ERR);
+        return true;
+      }
+      const refusal = this.refuse(spec, client);
+      if (refusal) {
+        this.reject(client, refusal);
+        return true;
+      }
+      m.queue.push({ spec, argv });
+      client.reply(QUEUED_REPLY);
+      return true;
+    }
+    return false;
+  }
+
+  /** What CLIENT PAUSE WRITE holds back: writes, PUBLISH-like commands, EXEC of writes. */
+  private mayReplicate(client: Client, spec: CommandSpec): boolean {
+    if (spec.bits! & F_WRITE || spec.flags.includes('may_replicate') || spec.name === 'publish' || spec.name === 'spublish') return true;
+    if (spec.name === 'exec' && client.multi) return client.multi.queue.some((q) => (q.spec.bits! & F_WRITE) !== 0);
+    return false;
+  }
+
+  /** CLIENT PAUSE: hold normal clients' commands (all, or only writes) until `until`. */
+  pauseClients(until: number, all: boolean): void {
+    const p = this.pause;
+    if (p) {
+      // A new pause extends the old one and never weakens it (Redis keeps the stronger).
+      p.all ||= all;
+      if (until <= p.until) return;
+      clearTimeout(p.timer);
+      p.until = until;
+      p.timer = setTimeout(() => this.unpauseClients(), Math.max(0, until - Date.now()));
+      return;
+    }
+    const timer = setTimeout(() => this.unpauseClients(), Math.max(0, until - Date.now()));
+    this.pause = { until, all, timer, waiting: [] };
+  }
+
+  /** End CLIENT PAUSE: run the postponed commands in arrival order, then the rest of each input. */
+  unpauseClients(): void {
+    const p = this.pause;
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pause = null;
+    for (const c of p.waiting) {
+      const argv = c.postponed;
+      c.postponed = null;
+      if (!argv || c.closed) continue;
+      this.execute(c, argv);
+      this.processInput(c);
+    }
+  }
+
+  /** MONITOR: one line per executed command, as Redis's replicationFeedMonitors writes it. */
+  private feedMonitors(client: Client, spec: CommandSpec, argv: string[]): void {
+    if (spec.bits! & F_ADMIN || spec.flags.includes('skip_monitor')) return;
+    const now = performance.timeOrigin + performance.now();
+    const sec = Math.floor(now / 1000);
+    const usec = Math.floor((now - sec * 1000) * 1000);
+    let line = `+${sec}.${String(usec).padStart(6, '0')} [${client.dbIndex} ${client.socket ? client.addr : 'lua'}]`;
+    const redactFrom = spec.name === 'auth' ? argv.length - 1 : -1; // AUTH: the password only
+    for (let i = 0; i < argv.length; i++) {
+      const hello = spec.name === 'hello' && i >= 2 && argv[i - 1].toLowerCase() === 'auth';
+      const helloPass = spec.name === 'hello' && i >= 3 && argv[i - 2].toLowerCase() === 'auth';
+      line += ' ' + ((redactFrom > 0 && i >= redactFrom) || hello || helloPass ? '"(redacted)"' : reprArg(argv[i]));
+    }
+    line += '\r\n';
+    for (const m of this.monitors) m.pushRaw(line);
+  }
+
+  /** Redis's rejectCommand: flags a MULTI as aborted; a rejected EXEC discards it. */
+  private reject(client: Client, e: ErrorReply, spec?: CommandSpec): void {
+    if (spec?.name === 'exec') {
+      discardTransaction(client);
+      const msg = e.message.startsWith('ERR ') ? e.message.slice(4) : e.message;
+      client.reply(new ErrorReply('EXECABORT Transaction discarded because of: ' + msg));
+      return;
+    }
     if (client.multi) client.multi.aborted = true;
     client.reply(e);
   }
@@ -282,6 +449,10 @@ export class Server {
   refuse(spec: CommandSpec, client: Client): ErrorReply | null {
     const write = (spec.bits! & F_WRITE) !== 0;
     if (write && this.role === 'replica' && client.role !== 'primary' && this.config.bool('replica-read-only')) return READONLY;
+    if (this.replicationGate) {
+      const e = this.replicationGate(spec, client);
+      if (e) return e;
+    }
     if (this.durability) return this.durability.refuse(spec, client);
     return null;
   }
@@ -300,6 +471,8 @@ export class Server {
       this.txHold = 0;
     }
     client.reply(result, hold);
+    client.woff = this.replOffset;
+    if (this.monitors.size !== 0) this.feedMonitors(client, spec, argv);
     if (this.blocking.hasReady) this.serveBlocked();
   }
 
@@ -311,6 +484,7 @@ export class Server {
     const ctx = new Context(this, client, client.db, Date.now(), true);
     const result = spec.handler(ctx, argv);
     if (result instanceof Block) throw new Error(`invariant: ${spec.name} blocked inside a transaction`);
+    if (this.monitors.size !== 0) this.feedMonitors(client, spec, argv);
     this.finish(ctx, spec, argv);
     return result;
   }
@@ -383,20 +557,35 @@ export class Server {
     let s = spec;
     if (spec.subcommands && argv.length >= 2) s = this.table.lookupSub(spec, argv[1]) ?? spec;
     const ctx = new Context(this, client, client.db, Date.now(), true);
-    const result = s.handler(ctx, argv);
-    if (result instanceof Block) throw new Error(`invariant: replicated effect ${s.name} blocked`);
-    this.finish(ctx, s, argv);
+    this.applyingPrimary = client.role === 'primary';
+    let result: Reply | Block;
+    try {
+      result = s.handler(ctx, argv);
+      if (result instanceof Block) throw new Error(`invariant: replicated effect ${s.name} blocked`);
+      this.finish(ctx, s, argv);
+    } finally {
+      this.applyingPrimary = false;
+    }
     if (this.blocking.hasReady) this.serveBlocked();
     return result;
   }
 
   private block(client: Client, spec: CommandSpec, argv: string[], b: Block): void {
-    let timer: NodeJS.Timeout | null = null;
-    if (b.deadline > 0) {
-      timer = setTimeout(() => this.unblock(client, b.timeoutReply), Math.max(0, b.deadline - Date.now()));
-    }
+    const timer = b.deadline > 0 ? this.armBlockTimer(client, b) : null;
     client.blocked = { spec, argv, block: b, timer };
     this.blocking.add(client, client.dbIndex, b.keys);
+  }
+
+  private armBlockTimer(client: Client, b: Block): NodeJS.Timeout {
+    const delay = b.deadline - Date.now();
+    // setTimeout fires at once for delays above 2^31-1 ms: wait long timeouts in steps.
+    if (delay > MAX_TIMER_MS) {
+      return setTimeout(() => {
+        const st = client.blocked;
+        if (st && st.block === b) st.timer = this.armBlockTimer(client, b);
+      }, MAX_TIMER_MS);
+    }
+    return setTimeout(() => this.unblock(client, b.timeoutReply), Math.max(0, delay));
   }
 
   /** Unblock with a reply (timeout, CLIENT UNBLOCK), or silently on disconnect (null). */
@@ -427,6 +616,7 @@ export class Server {
         this.blocking.remove(c, c.dbIndex, st.block.keys);
         const hold = this.finish(ctx, st.spec, st.argv);
         c.reply(result, hold);
+        c.woff = this.replOffset;
         queueMicrotask(() => this.processInput(c));
       }
     }
@@ -437,7 +627,7 @@ export class Server {
     const now = Date.now();
     const budget = Math.max(1, Math.floor(250 / this.config.int('hz')));
     const deadline = () => Date.now() - now >= budget;
-    for (const db of this.dbs) {
+    for (const db of this.activeExpireEnabled ? this.dbs : []) {
       db.activeExpire(now, deadline);
       if (deadline()) break;
     }
