@@ -4,7 +4,7 @@ import type { Server } from '../server/server.js';
 import { parseInt64 } from './args.js';
 import { validClientName } from './connection.js';
 import { command } from './define.js';
-import { NOT_INTEGER, SYNTAX } from './errors.js';
+import { cArg, NOT_INTEGER, SYNTAX } from './errors.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 const meta = (summary: string, since: string, syntax?: string, complexity = 'O(1)') => ({
@@ -244,7 +244,7 @@ const unblock = command(
 );
 
 function subcommandSyntax(argv: string[]): ErrorReply {
-  return new ErrorReply(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try CLIENT HELP.`);
+  return new ErrorReply(`ERR unknown subcommand or wrong number of arguments for '${cArg(argv[1])}'. Try CLIENT HELP.`);
 }
 
 const pause = command(

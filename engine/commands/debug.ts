@@ -3,6 +3,7 @@ import { ErrorReply, OK, type Reply, SimpleString } from '../resp/reply.js';
 import { command } from './define.js';
 import type { CommandContext, CommandSpec } from './types.js';
 import { datasetDigest, valueDigest } from '../store/digest.js';
+import { cArg } from './errors.js';
 import { decodeRdb, encodeRdb } from '../store/rdb.js';
 import { installSnapshot, snapshotAux, snapshotPath } from './persistence.js';
 
@@ -105,7 +106,7 @@ const debug = command(
       ctx.server.activeExpireEnabled = atoi(argv[2]) !== 0;
       return OK;
     }
-    return new ErrorReply(`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try DEBUG HELP.`);
+    return new ErrorReply(`ERR unknown subcommand or wrong number of arguments for '${cArg(argv[1])}'. Try DEBUG HELP.`);
   },
 );
 

@@ -21,15 +21,26 @@ export function wrongArity(name: string): ErrorReply {
   return new ErrorReply(`ERR wrong number of arguments for '${name}' command`);
 }
 
+/** An argument as Redis's `%s` formats it: a C string, cut at the first NUL byte. */
+function cstr(s: string): string {
+  const i = s.indexOf('\0');
+  return i < 0 ? s : s.slice(0, i);
+}
+
+/** An argument as Redis's `%.128s` formats it (addReplySubcommandSyntaxError & co). */
+export function cArg(s: string): string {
+  return cstr(s).slice(0, 128);
+}
+
 export function unknownCommand(argv: string[]): ErrorReply {
   let args = '';
-  for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argv[i].slice(0, 128 - args.length)}' `;
-  return new ErrorReply(`ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`);
+  for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${cstr(argv[i]).slice(0, 128 - args.length)}' `;
+  return new ErrorReply(`ERR unknown command '${cstr(argv[0]).slice(0, 128)}', with args beginning with: ${args}`);
 }
 
 export function unknownSubcommand(container: string, sub: string): ErrorReply {
   return new ErrorReply(
-    `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`,
+    `ERR unknown subcommand '${cstr(sub).slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`,
   );
 }
 

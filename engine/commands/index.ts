@@ -9,6 +9,7 @@ import { listCommands } from './lists.js';
 import { memoryCommands } from './memory.js';
 import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
+import { replicationCommands } from './replication.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
 import { sortedSetCommands } from './sorted-sets.js';
@@ -33,5 +34,6 @@ export function allCommands(): CommandSpec[] {
     ...memoryCommands,
     ...debugCommands,
     ...persistenceCommands,
+    ...replicationCommands,
   ];
 }

@@ -3,6 +3,7 @@ import { ErrorReply, PushReply, RawReply, type Reply, SimpleString } from '../re
 import { globMatch } from '../store/glob.js';
 import type { Client } from '../server/client.js';
 import { command } from './define.js';
+import { cArg } from './errors.js';
 import type { CommandSpec } from './types.js';
 
 const meta = (summary: string, since: string, complexity: string, syntax?: string) => ({
@@ -247,7 +248,7 @@ const HELP = [
 const help = command('pubsub|help', 2, ['loading', 'stale'], [0, 0, 0], meta('Show helpful text about the different subcommands', '6.2.0', 'O(1)'), () => HELP);
 
 function subcommandSyntax(argv: string[]): ErrorReply {
-  return new ErrorReply(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try PUBSUB HELP.`);
+  return new ErrorReply(`ERR unknown subcommand or wrong number of arguments for '${cArg(argv[1])}'. Try PUBSUB HELP.`);
 }
 
 const pubsub = command(

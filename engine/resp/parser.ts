@@ -69,8 +69,20 @@ export class RequestParser {
     return this.buf.length - this.pos + this.bigHave;
   }
 
+  /**
+   * Bytes of input parsed so far. Read right after `next()` returned a command, the
+   * difference from the previous such reading is that command's exact size (a replica
+   * counts its offset with it); mid-command it also counts the partial command's bytes.
+   */
+  get consumed(): number {
+    return this.fedBytes - this.buffered;
+  }
+
+  private fedBytes = 0;
+
   feed(chunk: Buffer): void {
     if (this.failed) return;
+    this.fedBytes += chunk.length;
     if (this.bigChunks) {
       this.bigChunks.push(chunk);
       this.bigHave += chunk.length;

@@ -61,6 +61,8 @@ export interface BlockedState {
 interface HeldReply {
   until: number;
   data: string;
+  /** Replies merged into `data` (failHeld answers each one). */
+  count: number;
 }
 
 /**
@@ -189,10 +191,12 @@ export class Client {
     const last = this.held.length ? this.held[this.held.length - 1] : undefined;
     if (last) {
       // Commit indexes only grow, so merging into the last held reply keeps order.
-      if (until <= last.until) last.data += data;
-      else this.held.push({ until, data });
+      if (until <= last.until) {
+        last.data += data;
+        last.count++;
+      } else this.held.push({ until, data, count: 1 });
     } else if (until > this.committed()) {
-      this.held.push({ until, data });
+      this.held.push({ until, data, count: 1 });
     } else {
       this.out += data;
     }
@@ -213,11 +217,12 @@ export class Client {
    * unknown). Returns how many were replaced.
    */
   failHeld(r: Reply): number {
-    const n = this.held.length;
-    if (!n) return 0;
-    // Held entries may merge several replies; one error per entry keeps the count honest
-    // enough for clients, which treat the connection as broken afterwards anyway.
-    for (let i = 0; i < n; i++) this.out += encode(r, this.proto);
+    if (!this.held.length) return 0;
+    // One error per held reply, so a pipelining client's replies still line up.
+    let n = 0;
+    for (const h of this.held) n += h.count;
+    const e = encode(r, this.proto);
+    for (let i = 0; i < n; i++) this.out += e;
     this.held = [];
     this.scheduleFlush();
     return n;

@@ -31,7 +31,7 @@ export interface Durability {
   /** Highest committed log index: held replies up to it are released. */
   committedIndex(): number;
   /** Index a read of these keys must wait for (a write to one of them is not yet committed). */
-  readBarrier(db: number, keys: string[]): number;
+  readBarrier(db: number, keys: string[], spec?: CommandSpec): number;
   /** An error to answer with instead of executing (no lease, fenced, replaying), or null. */
   refuse(spec: CommandSpec, client: Client): ErrorReply | null;
 }
@@ -182,6 +182,8 @@ export class Server {
   private txEffects: Effect[] | null = null;
   // The hold endTransaction computed, applied to the EXEC reply by call().
   private txHold = 0;
+  // Read barriers of the reads inside the running EXEC (durable mode).
+  private txReadHold = 0;
 
   constructor(commands: Iterable<CommandSpec>, options: ServerOptions = {}) {
     this.config = new Config(options.config ?? {});
@@ -330,7 +332,8 @@ export class Server {
       if (this.dispatchSpecial(client, spec, argv)) return;
     }
     const refusal = this.refuse(spec, client);
-    if (refusal) return client.reply(refusal);
+    // reject(): a refused EXEC discards its transaction, as Redis's rejectCommand does.
+    if (refusal) return this.reject(client, refusal, spec);
     this.call(client, spec, argv);
   }
 
@@ -502,7 +505,9 @@ export class Server {
   endTransaction(client: Client): number {
     const effects = this.txEffects;
     this.txEffects = null;
-    if (!effects || effects.length === 0) return 0;
+    const readHold = this.txReadHold;
+    this.txReadHold = 0;
+    if (!effects || effects.length === 0) return (this.txHold = readHold);
     const db = effects[0].db;
     this.txHold = this.emit([{ db, argv: ['MULTI'] }, ...effects, { db, argv: ['EXEC'] }], client);
     return this.txHold;
@@ -531,7 +536,12 @@ export class Server {
       return this.emit(effects, ctx.client);
     }
     if (this.durability && !this.txEffects && (spec.bits! & F_PUBSUB) === 0) {
-      return this.durability.readBarrier(ctx.db.id, CommandTable.keys(spec, argv));
+      return this.durability.readBarrier(ctx.db.id, CommandTable.keys(spec, argv), spec);
+    }
+    if (this.durability && this.txEffects && (spec.bits! & F_PUBSUB) === 0) {
+      // A read inside EXEC: the EXEC reply waits for the pending writes it saw.
+      const h = this.durability.readBarrier(ctx.db.id, CommandTable.keys(spec, argv), spec);
+      if (h > this.txReadHold) this.txReadHold = h;
     }
     return 0;
   }

@@ -7,6 +7,11 @@ import type { Value } from './value.js';
  */
 export interface KeyspaceHooks {
   isReplica(): boolean;
+  /**
+   * True while a replica applies its primary's stream: keys do not expire for it (Redis's
+   * master client view), so the primary's commands see what the primary saw.
+   */
+  primaryView?(): boolean;
   expired(db: Database, key: string): void;
 }
 
@@ -36,7 +41,7 @@ export class Database {
   expireIfNeeded(key: string, now: number): boolean {
     const at = this.expires.get(key);
     if (at === undefined || at > now) return false;
-    if (this.hooks.isReplica()) return true;
+    if (this.hooks.isReplica()) return !this.hooks.primaryView?.();
     this.data.delete(key);
     this.expires.delete(key);
     this.signalModified(key);
