@@ -248,6 +248,11 @@ export class Writer<P = unknown> {
       this.sendTo(p, now, out);
     } else {
       if (p.mode === 'probe' && r.prevIndex !== p.probePrev) return; // stale
+      if (r.prevIndex <= p.matchIndex) {
+        // It no longer holds an entry it acknowledged: its disk lost records (a cut tail).
+        // The commit index never moves back; stream to it again from what it still holds.
+        p.matchIndex = Math.min(p.matchIndex, r.hintIndex);
+      }
       p.nextIndex = Math.max(p.matchIndex + 1, Math.min(p.nextIndex, r.hintIndex + 1));
       p.mode = 'probe';
       p.inflight = 0;

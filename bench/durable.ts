@@ -1,0 +1,348 @@
+/**
+ * npm run bench:durable — what the durable log costs, against plain mode on the same
+ * cluster shape: 3 AZs, one engine node per AZ (n1 primary in az-a, n2/n3 replicas), and in
+ * durable mode one log replica per AZ (l1..l3). Cross-AZ links go through the delay line
+ * (lab/network, RTT 1 ms by default); the client sits in the primary's AZ and, like every
+ * same-AZ hop, dials directly (topology sameAz 'direct': the proxy's CPU stays off the
+ * client path in both modes).
+ *
+ * Per mode (alternating, --rounds times, medians reported):
+ *   - latency: redis-benchmark, 1 connection, SET then GET (GET of keys no write is pending on);
+ *   - throughput: redis-benchmark, --clients connections (default 256), SET of --data bytes;
+ *   - durable: the log replicas' own fsync p50 under that load, and the disk's fsync p50
+ *     (write 4 KiB + fdatasync, in the log replicas' directory) measured at rest.
+ * Targets (issue 4): throughput >= 0.85 x plain; write p50 <= plain p50 + 1.3 x RTT + fsync
+ * p50; read p50 within 10% of plain.
+ *
+ * Options: --rtt MS (1), --clients N (256), --requests N (300000), --latency-requests N
+ * (5000), --data BYTES (100), --rounds N (2), --pipeline N (1), --json FILE, --keep (leave
+ * the run directory), --quick (fewer requests, one round).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnProxy, type ProxyProcess } from '../lab/network/control.js';
+import { endpointFrom, linkOptions, planTopology, type Topology } from '../lab/network/topology.js';
+import { probe } from '../lab/network/probe.js';
+import { respOnce } from '../lab/cluster/resp.js';
+import { decodeBody, encodeFrame, FrameReader } from '../engine/log/node/codec.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cli = path.resolve(here, '../cli/main.js');
+
+const argv = process.argv.slice(2);
+const flag = (n: string) => argv.includes(n);
+const opt = (n: string, d: string) => {
+  const i = argv.indexOf(n);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : d;
+};
+const quick = flag('--quick');
+const rttMs = Number(opt('--rtt', '1'));
+const clients = Number(opt('--clients', '256'));
+const requests = Number(opt('--requests', quick ? '100000' : '300000'));
+const latencyRequests = Number(opt('--latency-requests', quick ? '2000' : '5000'));
+const dataBytes = Number(opt('--data', '100'));
+const rounds = Number(opt('--rounds', quick ? '1' : '2'));
+const pipeline = Number(opt('--pipeline', '1'));
+const jsonOut = opt('--json', '');
+const keep = flag('--keep');
+const commandLine = `node dist/bench/durable.js ${argv.join(' ')}`.trim();
+
+type Mode = 'plain' | 'durable';
+const AZS = ['az-a', 'az-b', 'az-c'];
+
+interface Proc {
+  id: string;
+  child: ChildProcess;
+  host: string;
+  port: number;
+  dir: string;
+  out: string;
+}
+
+interface Cluster {
+  mode: Mode;
+  procs: Proc[];
+  proxy: ProxyProcess;
+  topology: Topology;
+  primary: Proc;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+function cpuSeconds(pid: number): number {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+function startProc(id: string, host: string, port: number, dir: string, args: string[]): Proc {
+  mkdirSync(dir, { recursive: true });
+  const child = spawn(process.execPath, [cli, ...args, '--exit-with-parent'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const p: Proc = { id, child, host, port, dir, out: '' };
+  const add = (d: Buffer) => {
+    p.out += d.toString();
+    if (p.out.length > 200_000) p.out = p.out.slice(-100_000);
+  };
+  child.stdout!.on('data', add);
+  child.stderr!.on('data', add);
+  child.stdin!.on('error', () => {});
+  return p;
+}
+
+async function info(p: Proc): Promise<Record<string, string>> {
+  const v = await respOnce({ host: p.host, port: p.port }, ['INFO', 'replication'], { timeoutMs: 2000 });
+  const out: Record<string, string> = {};
+  for (const l of String(v).split('\r\n')) {
+    const i = l.indexOf(':');
+    if (i > 0) out[l.slice(0, i)] = l.slice(i + 1);
+  }
+  return out;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 60000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+async function startCluster(mode: Mode, runDir: string): Promise<Cluster> {
+  const nodes: { id: string; az: string; kind: string; port: number }[] = [];
+  AZS.forEach((az, i) => nodes.push({ id: `n${i + 1}`, az, kind: 'engine', port: 0 }));
+  if (mode === 'durable') AZS.forEach((az, i) => nodes.push({ id: `l${i + 1}`, az, kind: 'log', port: 0 }));
+  for (const n of nodes) n.port = await freePort('127.0.0.1');
+  const topology = planTopology({ azs: AZS, nodes, latency: { rttMs, jitterMs: 0 }, clientAz: 'az-a', sameAz: 'direct' });
+  const proxy = await spawnProxy();
+  await proxy.client.addLinks(linkOptions(topology));
+  const placed = (id: string) => topology.nodes.find((n) => n.id === id)!;
+  const dir = path.join(runDir, mode);
+  const procs: Proc[] = [];
+  const logs = topology.nodes.filter((n) => n.kind === 'log');
+  for (const l of logs) procs.push(startProc(l.id, l.host, l.port, path.join(dir, l.id), ['lognode', '--id', l.id, '--bind', l.host, '--port', String(l.port), '--dir', path.join(dir, l.id)]));
+  for (const n of topology.nodes.filter((x) => x.kind === 'engine')) {
+    const args = ['server', '--name', n.id, '--bind', n.host, '--port', String(n.port), '--source-addr', n.host, '-c', 'loglevel=warning'];
+    if (mode === 'durable') {
+      const list = logs.map((l) => {
+        const e = endpointFrom(topology, n.az, l.id);
+        return `${l.id}=${e.host}:${e.port}`;
+      });
+      args.push('--mode', 'durable', '--log', list.join(','), '--snapshot-dir', path.join(dir, 'snapshots'), '--snapshot-every', '1000000');
+    } else if (n.id !== 'n1') {
+      const e = endpointFrom(topology, n.az, 'n1');
+      args.push('--replicaof', e.host, String(e.port));
+    }
+    procs.push(startProc(n.id, n.host, n.port, path.join(dir, n.id), args));
+  }
+  const engines = procs.filter((p) => p.id.startsWith('n'));
+  let primary: Proc;
+  if (mode === 'durable') {
+    primary = await until('a serving durable primary', async () => {
+      for (const e of engines) if ((await info(e)).log_serving === '1') return e;
+      return null;
+    });
+    // Followers caught up (reading the log) before measuring.
+    await until('followers following', async () => {
+      for (const e of engines) if (e !== primary && (await info(e)).log_role !== 'follower') return null;
+      return true;
+    });
+  } else {
+    primary = engines[0];
+    await until('replicas connected', async () => {
+      const i = await info(primary);
+      return Number(i.connected_slaves ?? 0) >= 2 ? true : null;
+    });
+  }
+  return { mode, procs, proxy, topology, primary };
+}
+
+async function stopCluster(c: Cluster): Promise<void> {
+  for (const p of c.procs) {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      const gone = new Promise((r) => p.child.once('exit', r));
+      p.child.kill('SIGKILL');
+      await gone;
+    }
+  }
+  await c.proxy.stop();
+}
+
+interface BenchRow {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+function redisBenchmark(p: Proc, args: string[]): BenchRow {
+  const r = spawnSync('redis-benchmark', ['-h', p.host, '-p', String(p.port), '--csv', ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`redis-benchmark ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+  const lines = r.stdout.trim().split('\n');
+  const row = lines[lines.length - 1].split(',').map((x) => x.replace(/"/g, ''));
+  if (!/^\d/.test(row[1] ?? '')) throw new Error(`redis-benchmark output: ${r.stdout}`);
+  return { rps: Number(row[1]), p50: Number(row[4]), p99: Number(row[6]) };
+}
+
+async function logStats(p: Proc): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: p.host, port: p.port });
+    const r = new FrameReader();
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`no stats from ${p.id}`));
+    }, 3000);
+    s.on('connect', () => s.write(encodeFrame({ type: 'stats', from: 'bench' })));
+    s.on('data', (d: Buffer) => {
+      for (const b of r.push(d)) {
+        const m = decodeBody(b);
+        if (m.type === 'statsReply') {
+          clearTimeout(t);
+          s.destroy();
+          resolve(m.stats);
+        }
+      }
+    });
+    s.on('error', reject);
+  });
+}
+
+/** The disk's fsync latency: 4 KiB appended and fdatasync'd, n times (ms). */
+function diskFsyncP50(dir: string, n = 300): number {
+  mkdirSync(dir, { recursive: true });
+  const f = path.join(dir, 'fsync-probe');
+  const fd = openSync(f, 'a');
+  const buf = Buffer.alloc(4096, 7);
+  const t: number[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      writeSync(fd, buf);
+      const t0 = performance.now();
+      fdatasyncSync(fd);
+      t.push(performance.now() - t0);
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(f, { force: true });
+  }
+  t.sort((a, b) => a - b);
+  return t[Math.floor(t.length / 2)];
+}
+
+interface ModeRun {
+  mode: Mode;
+  primary: string;
+  writeP50: number;
+  writeP99: number;
+  readP50: number;
+  throughput: number;
+  tputP50: number;
+  rttP50: number;
+  cpu: Record<string, number>;
+  logFsyncP50?: number;
+  logRecordsPerPersist?: number;
+}
+
+async function runMode(mode: Mode, runDir: string): Promise<ModeRun> {
+  const c = await startCluster(mode, runDir);
+  try {
+    const p = c.primary;
+    const rtt = await probe(endpointFrom(c.topology, 'az-a', 'n2'), { protocol: 'resp', count: 200, warmup: 20 });
+    // Warm up the JIT and the keyspace.
+    redisBenchmark(p, ['-c', '16', '-n', String(Math.min(50000, requests)), '-t', 'set', '-r', '100000', '-d', String(dataBytes)]);
+    const set1 = redisBenchmark(p, ['-c', '1', '-n', String(latencyRequests), '-t', 'set', '-r', '100000', '-d', String(dataBytes)]);
+    const get1 = redisBenchmark(p, ['-c', '1', '-n', String(latencyRequests), '-t', 'get', '-r', '100000']);
+    const pids = c.procs.map((x) => [x.id, x.child.pid!] as const);
+    const cpu0 = new Map(pids.map(([id, pid]) => [id, cpuSeconds(pid)]));
+    const proxyCpu0 = cpuSeconds(c.proxy.pid);
+    const t0 = performance.now();
+    const tput = redisBenchmark(p, ['-c', String(clients), '-P', String(pipeline), '-n', String(requests), '-t', 'set', '-r', '1000000', '-d', String(dataBytes)]);
+    const secs = (performance.now() - t0) / 1000;
+    const cpu: Record<string, number> = {};
+    for (const [id, pid] of pids) cpu[id] = (cpuSeconds(pid) - cpu0.get(id)!) / secs;
+    cpu.proxy = (cpuSeconds(c.proxy.pid) - proxyCpu0) / secs;
+    const run: ModeRun = { mode, primary: p.id, writeP50: set1.p50, writeP99: set1.p99, readP50: get1.p50, throughput: tput.rps, tputP50: tput.p50, rttP50: rtt.p50, cpu };
+    if (mode === 'durable') {
+      const st = await Promise.all(c.procs.filter((x) => x.id.startsWith('l')).map(logStats));
+      const f = st.map((s) => Number(s.fsyncP50Ms)).sort((a, b) => a - b);
+      run.logFsyncP50 = f[1];
+      run.logRecordsPerPersist = Number(st[0].recordsPerPersistP50);
+    }
+    const line = `${mode.padEnd(8)} primary ${p.id}: SET p50 ${set1.p50.toFixed(3)} ms, GET p50 ${get1.p50.toFixed(3)} ms, ${Math.round(tput.rps)} SET/s with ${clients} connections (p50 ${tput.p50.toFixed(3)} ms), RTT p50 ${rtt.p50.toFixed(3)} ms`;
+    process.stderr.write(line + '\n');
+    process.stderr.write(`         CPU (cores) during throughput: ${Object.entries(cpu).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}\n`);
+    return run;
+  } finally {
+    await stopCluster(c);
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function main(): Promise<void> {
+  if (spawnSync('redis-benchmark', ['--version']).status !== 0) throw new Error('redis-benchmark is not installed (apt-get install redis-tools)');
+  const runDir = mkdtempSync(path.join(os.tmpdir(), 'memlab-bench-durable-'));
+  process.stderr.write(`${commandLine}\nrun dir ${runDir}; ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
+  const fsync = diskFsyncP50(path.join(runDir, 'fsync'));
+  process.stderr.write(`disk fsync p50 (4 KiB append + fdatasync, ${runDir}): ${fsync.toFixed(3)} ms\n`);
+  const runs: Record<Mode, ModeRun[]> = { plain: [], durable: [] };
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const mode of ['plain', 'durable'] as Mode[]) runs[mode].push(await runMode(mode, path.join(runDir, `round${r + 1}`)));
+    }
+  } finally {
+    if (!keep) rmSync(runDir, { recursive: true, force: true });
+  }
+  const m = (mode: Mode, k: keyof ModeRun) => median(runs[mode].map((x) => Number(x[k])));
+  const plain = { w: m('plain', 'writeP50'), r: m('plain', 'readP50'), t: m('plain', 'throughput') };
+  const dur = { w: m('durable', 'writeP50'), r: m('durable', 'readP50'), t: m('durable', 'throughput') };
+  const rtt = median([...runs.plain, ...runs.durable].map((x) => x.rttP50));
+  const writeBound = plain.w + 1.3 * rttMs + fsync;
+  const rows = [
+    ['', 'plain', 'durable', 'target', 'met'],
+    [`SET/s, ${clients} conns${pipeline > 1 ? ` x P${pipeline}` : ''}`, plain.t.toFixed(0), dur.t.toFixed(0), `>= ${(0.85 * plain.t).toFixed(0)} (0.85x); got ${(dur.t / plain.t).toFixed(2)}x`, dur.t >= 0.85 * plain.t ? 'yes' : 'NO'],
+    ['SET p50 ms, 1 conn', plain.w.toFixed(3), dur.w.toFixed(3), `<= ${writeBound.toFixed(3)} (plain + 1.3 x ${rttMs} + fsync ${fsync.toFixed(3)})`, dur.w <= writeBound ? 'yes' : 'NO'],
+    ['GET p50 ms, 1 conn', plain.r.toFixed(3), dur.r.toFixed(3), `<= ${(plain.r * 1.1).toFixed(3)} (plain + 10%)`, dur.r <= plain.r * 1.1 ? 'yes' : 'NO'],
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n');
+  const durFsync = median(runs.durable.map((x) => x.logFsyncP50 ?? NaN));
+  const out =
+    `\n$ ${commandLine}\n` +
+    `${rounds} round(s) per mode, alternating, medians; RTT configured ${rttMs} ms (measured p50 through the delay line ${rtt.toFixed(3)} ms, incl. RESP); ` +
+    `disk fsync p50 ${fsync.toFixed(3)} ms at rest, log replicas' fsync p50 under load ${durFsync.toFixed(3)} ms; ${os.cpus().length} cores.\n\n${table}\n`;
+  process.stdout.write(out);
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ command: commandLine, rttMs, rttMeasuredP50: rtt, fsyncP50: fsync, runs }, null, 2));
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`bench:durable: ${e.stack ?? e.message}\n`);
+  process.exit(1);
+});
