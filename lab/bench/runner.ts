@@ -63,6 +63,8 @@ export interface BenchOptions {
   onModeDone?: (r: ModeResult) => void;
   /** For tests: called once the measured window of a mode has started. */
   onWindowStart?: (mode: Mode, startEpochMs: number) => void;
+  /** Write report.html (and machine.json) into the run dir at the end; default true. */
+  report?: boolean;
 }
 
 export class NoClusterError extends Error {
@@ -142,7 +144,19 @@ export async function runBench(options: BenchOptions, provider?: ClusterProvider
   }
   if (result.modes.length) write();
   else result.dir = undefined;
+  if (result.dir && options.report !== false) await writeRunReport(result.dir, log);
   return result;
+}
+
+/** report.html and machine.json (lab/reports); a failed report must not lose the run's results. */
+async function writeRunReport(dir: string, log: (l: string) => void): Promise<void> {
+  try {
+    const { writeReport } = await import('../reports/report.js');
+    const r = await writeReport(dir);
+    for (const p of r.problems) log(`memlab bench: report: ${p}`);
+  } catch (e) {
+    log(`memlab bench: report.html not written: ${(e as Error).message}`);
+  }
 }
 
 interface WorkerState {

@@ -29,14 +29,6 @@ function memlab(args: string[]): Promise<{ code: number | null; stdout: string; 
 }
 
 describe('memlab bench: input errors', () => {
-  const hasProvider = ['lab/cluster/bench-provider.ts', 'lab/cluster/bench-provider.js'].some((f) => existsSync(path.join(REPO, f)));
-  if (hasProvider) console.log('skipping the "--target required" check: the cluster provider exists now');
-  it.skipIf(hasProvider)('without --target (and no cluster yet) says that --target is required', async () => {
-    const r = await memlab(['bench', '--duration', '1s']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/no lab cluster is available yet .*--target redis:\/\/HOST:PORT/);
-  });
-
   it('a bad override names the profile file, the field and what is allowed', async () => {
     const r = await memlab(['bench', '--target', 'redis://127.0.0.1:1', '--set', 'keys.distribution=zipf']);
     expect(r.code).toBe(2);
