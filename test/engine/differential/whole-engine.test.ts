@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +35,8 @@ describe.skipIf(!available)('whole engine against redis-server', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'memlab-diff-'));
-    engine = await startEngine();
+    mkdirSync(path.join(dir, 'engine'));
+    engine = await startEngine({ dir: path.join(dir, 'engine') });
     redis = await startRealRedis(['--enable-debug-command', 'yes', '--dir', dir]);
   });
   afterAll(async () => {
