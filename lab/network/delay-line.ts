@@ -8,6 +8,10 @@
  * orders the pipes by their head's release time; the clock is armed for the earliest only;
  * each wake-up releases everything due within `coalesceMs`, and so does every socket event
  * (a busy proxy mostly releases on the way, without wake-ups of its own).
+ * Accuracy: a release always lands some time after its deadline (the clock's wake-up, the
+ * hop into this process). The line tracks the median of that lateness and schedules each
+ * delayed chunk that much early (never below zero delay), so the achieved delay is centred
+ * on the configured one instead of sitting a wake-up above it.
  *
  * Faults, per link: `cut` black-holes one or both directions (queued and arriving data is
  * dropped, connections stay open and silent, new connections are accepted but never reach
@@ -89,10 +93,14 @@ export interface DelayLineOptions {
   highWaterBytes?: number;
   /** Random source for jitter, for reproducible tests. */
   random?: () => number;
+  /** Release early by the tracked median lateness (default true; false: never early). */
+  compensate?: boolean;
 }
 
 export interface DelayLineStats {
   clock: ClockStats;
+  /** The current lateness compensation, ms. */
+  compensationMs: number;
   wakeups: number;
   links: number;
 }
@@ -580,8 +588,10 @@ export class Link {
       return;
     }
     const now = performance.now();
-    let due = now + this.delayMs;
-    if (this.jitterMs > 0) due += (2 * this.line._random() - 1) * this.jitterMs;
+    let delay = this.delayMs;
+    if (this.jitterMs > 0) delay += (2 * this.line._random() - 1) * this.jitterMs;
+    if (delay > 0) delay = Math.max(0, delay - this.line._compensationMs);
+    let due = now + delay;
     if (due < p.lastDue) due = p.lastDue;
     p.lastDue = due;
     if (p.length === 0 && due <= now) {
@@ -630,6 +640,7 @@ export class Link {
     k.chunks++;
     k.delay.recordMs(now - arrived);
     k.late.recordMs(now - due);
+    if (now > arrived) this.line._observeLateness(now - due);
     if (dst && !dst.destroyed && dst.writable) dst.write(item);
   }
 
@@ -664,6 +675,8 @@ function checkMs(v: number, name: string): number {
   return v;
 }
 
+const MAX_COMPENSATION_MS = 0.3;
+
 /** A set of links sharing one scheduler and clock: the lab runs one per cluster. */
 export class DelayLine {
   private readonly links = new Map<string, Link>();
@@ -676,8 +689,12 @@ export class DelayLine {
   readonly _highWater: number;
   /** @internal */
   readonly _random: () => number;
+  /** @internal Running median of release lateness (ms), subtracted from delays. */
+  _compensationMs = 0;
+  private readonly compensate: boolean;
 
   constructor(opts: DelayLineOptions = {}) {
+    this.compensate = opts.compensate ?? true;
     this.coalesceMs = opts.coalesceMs ?? 0.05;
     this._highWater = opts.highWaterBytes ?? 4 * 1024 * 1024;
     this._random = opts.random ?? Math.random;
@@ -718,7 +735,18 @@ export class DelayLine {
   }
 
   stats(): DelayLineStats {
-    return { clock: this.clock.stats(), wakeups: this.wakeups, links: this.links.size };
+    return { clock: this.clock.stats(), compensationMs: this._compensationMs, links: this.links.size, wakeups: this.wakeups };
+  }
+
+  /**
+   * @internal A delayed release happened `lateMs` after its (compensated) deadline. A
+   * stochastic median tracker: a GC pause or a burst moves it by one small step, not by
+   * its size. Capped, so a machine that stalls for long cannot make delays vanish.
+   */
+  _observeLateness(lateMs: number): void {
+    if (!this.compensate) return;
+    const c = this._compensationMs + (lateMs > this._compensationMs ? 0.002 : -0.002);
+    this._compensationMs = Math.min(MAX_COMPENSATION_MS, Math.max(0, c));
   }
 
   async close(): Promise<void> {
