@@ -472,7 +472,7 @@ export class LoadGenerator {
         if (waitReplicas !== undefined) {
           if (waitReplicas >= this.cfg.workload.wait.replicas) iv.acked++;
           else iv.underAcked++;
-        }
+        } else if (spec.write) iv.acked++; // plain and durable: the reply is the acknowledgement
       }
     }
     if (this.running || this.closing) this.resume(c);

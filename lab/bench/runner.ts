@@ -70,8 +70,8 @@ export interface BenchOptions {
 export class NoClusterError extends Error {
   constructor() {
     super(
-      'no lab cluster is available yet (memlab up is not built): pass --target redis://HOST:PORT to run against an endpoint, ' +
-        'e.g. one started with `memlab server --port 7001`',
+      'no lab cluster provider could be loaded (dist/lab/cluster/bench-provider.js; run `npx tsc -p .`): ' +
+        'or pass --target redis://HOST:PORT to run against an endpoint, e.g. one started with `memlab server --port 7001`',
     );
     this.name = 'NoClusterError';
   }

@@ -41,6 +41,10 @@ describe('percentiles match the raw samples', () => {
     const r = await runBench({ workload, target: server.url, workers: 2, keepRawSamples: true, progress: 'none', outDir: out, pricing: loadPricing('aws-us-east-1').pricing, log: () => {} });
     const m = r.modes[0];
     expect(m.all.errors).toBe(0);
+    // Plain mode: every successful write reply is its acknowledgement; reads acknowledge nothing.
+    const setOp = m.ops.find((x) => x.op === 'set')!;
+    expect(setOp.acked).toBe(setOp.count);
+    expect(m.ops.find((x) => x.op === 'get')!.acked).toBe(0);
     for (const op of ['get', 'set']) {
       const o = m.ops.find((x) => x.op === op)!;
       const raw = [...m.raw![op]].sort((a, b) => a - b);
