@@ -11,20 +11,16 @@
  * pipeline batch and measures from its own (closed-loop) send time; memlab records every
  * request. Run on a quiet machine: both tools and the server share its cores.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import { runBench } from '../lab/bench/runner.js';
 import { parseDuration } from '../lab/profiles/units.js';
 import { workloadFrom } from '../lab/workloads/profile.js';
+import { flag, opt } from './lib/args.js';
+import { redisBenchmarkRow } from './lib/redis-benchmark.js';
+import { startRedisServer } from './lib/servers.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-};
 const quick = flag('--quick');
 const rounds = Number(opt('--rounds', quick ? '1' : '3'));
 const durationMs = parseDuration(opt('--duration', quick ? '2s' : '5s')) ?? 5000;
@@ -34,32 +30,6 @@ const pipelines = opt('--pipelines', '1,16').split(',').map(Number);
 const tests = opt('--tests', 'set,get').split(',');
 const jsonOut = opt('--json', '');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function waitPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on port ${port}`);
-}
-
 interface Measure {
   rps: number;
   p50Ms: number;
@@ -67,18 +37,11 @@ interface Measure {
 }
 
 function redisBenchmark(port: number, test: string, pipeline: number, n: number): Measure {
-  const r = spawnSync(
-    'redis-benchmark',
-    ['-h', '127.0.0.1', '-p', String(port), '-c', String(connections), '-n', String(n), '-r', '100000', '-d', '100', '-P', String(pipeline), '-t', test, '--csv'],
-    { encoding: 'utf8' },
+  const cols = redisBenchmarkRow(
+    ['-h', '127.0.0.1', '-p', String(port), '-c', String(connections), '-n', String(n), '-r', '100000', '-d', '100', '-P', String(pipeline), '-t', test],
+    7,
   );
-  if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr}`);
-  // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-  for (const line of r.stdout.split('\n')) {
-    const cols = line.split(',').map((c) => c.replace(/"/g, ''));
-    if (cols.length >= 7 && cols[0] !== 'test' && !Number.isNaN(Number(cols[1]))) return { rps: Number(cols[1]), p50Ms: Number(cols[4]), p99Ms: Number(cols[6]) };
-  }
-  throw new Error(`could not parse redis-benchmark output: ${r.stdout}`);
+  return { rps: Number(cols[1]), p50Ms: Number(cols[4]), p99Ms: Number(cols[6]) };
 }
 
 async function memlab(port: number, test: string, pipeline: number): Promise<Measure> {
@@ -107,9 +70,7 @@ async function main(): Promise<void> {
     console.error('needs redis-server and redis-benchmark (Debian: apt-get install redis-server redis-tools)');
     process.exit(2);
   }
-  const port = await freePort();
-  const proc: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitPort(port);
+  const { port, proc } = await startRedisServer();
   const rows: { test: string; pipeline: number; redisBenchmark: Measure; memlab: Measure; ratio: number }[] = [];
   try {
     console.log(`redis-server ${spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim().split(' ')[2]}, ${os.availableParallelism()} cores, load ${os.loadavg()[0].toFixed(1)}`);

@@ -28,7 +28,7 @@ import { spawnProxy, type ProxyProcess } from '../lab/network/control.js';
 import { endpointFrom, linkOptions, planTopology, type Topology } from '../lab/network/topology.js';
 import { probe } from '../lab/network/probe.js';
 import { respOnce } from '../lab/cluster/resp.js';
-import { decodeBody, encodeFrame, FrameReader } from '../engine/log/node/codec.js';
+import { requestStats } from '../engine/log/node/stats-request.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.resolve(here, '../cli/main.js');
@@ -207,27 +207,8 @@ function redisBenchmark(p: Proc, args: string[]): BenchRow {
   return { rps: Number(row[1]), p50: Number(row[4]), p99: Number(row[6]) };
 }
 
-async function logStats(p: Proc): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host: p.host, port: p.port });
-    const r = new FrameReader();
-    const t = setTimeout(() => {
-      s.destroy();
-      reject(new Error(`no stats from ${p.id}`));
-    }, 3000);
-    s.on('connect', () => s.write(encodeFrame({ type: 'stats', from: 'bench' })));
-    s.on('data', (d: Buffer) => {
-      for (const b of r.push(d)) {
-        const m = decodeBody(b);
-        if (m.type === 'statsReply') {
-          clearTimeout(t);
-          s.destroy();
-          resolve(m.stats);
-        }
-      }
-    });
-    s.on('error', reject);
-  });
+function logStats(p: Proc): Promise<Record<string, unknown>> {
+  return requestStats({ id: p.id, host: p.host, port: p.port, from: 'bench', timeoutMs: 3000 });
 }
 
 /** The disk's fsync latency: 4 KiB appended and fdatasync'd, n times (ms). */

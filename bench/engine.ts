@@ -11,46 +11,17 @@ import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flag, opt } from './lib/args.js';
+import { redisBenchmarkRow } from './lib/redis-benchmark.js';
+import { freePort, startRedisServer, waitPort } from './lib/servers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.resolve(here, '../cli/main.js');
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-};
 const quick = flag('--quick');
 const rounds = Number(opt('--rounds', quick ? '1' : '3'));
 const tests = opt('--tests', 'set,get,incr,lpush,lpop,sadd,hset,zadd').split(',');
 const pipelines = [1, 16];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function waitPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on port ${port}`);
-}
 
 interface Target {
   name: 'engine' | 'redis';
@@ -66,10 +37,7 @@ async function startEngine(): Promise<Target> {
 }
 
 async function startRedis(): Promise<Target> {
-  const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitPort(port);
-  return { name: 'redis', port, proc };
+  return { name: 'redis', ...(await startRedisServer()) };
 }
 
 function stop(t: Target): Promise<void> {
@@ -81,18 +49,8 @@ function stop(t: Target): Promise<void> {
 
 function redisBenchmark(port: number, test: string, pipeline: number): number {
   const n = pipeline === 1 ? (quick ? 50_000 : 200_000) : quick ? 300_000 : 2_000_000;
-  const r = spawnSync(
-    'redis-benchmark',
-    ['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-n', String(n), '-r', '100000', '-P', String(pipeline), '-t', test, '--csv'],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr}`);
-  // CSV: "test","rps",... ; one row per test
-  for (const line of r.stdout.split('\n')) {
-    const cols = line.split(',').map((c) => c.replace(/"/g, ''));
-    if (cols.length > 1 && cols[0] !== 'test' && !Number.isNaN(Number(cols[1]))) return Number(cols[1]);
-  }
-  throw new Error(`could not parse redis-benchmark output: ${r.stdout}`);
+  const cols = redisBenchmarkRow(['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-n', String(n), '-r', '100000', '-P', String(pipeline), '-t', test]);
+  return Number(cols[1]);
 }
 
 function median(xs: number[]): number {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { LogNode } from '../engine/log/node/lognode.js';
+import { runInForeground } from './foreground.js';
 import { fail, parsePort } from './options.js';
 
 export function registerLognode(program: Command): void {
@@ -27,17 +28,6 @@ export function registerLognode(program: Command): void {
         if (err.code === 'EACCES' || err.code === 'ENOTDIR') fail(`cannot use --dir ${opts.dir}: ${err.message}`);
         throw e;
       }
-      const stop = (signal: string) => {
-        node.log.info(`received ${signal}, shutting down`);
-        node.close().then(() => process.exit(0));
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      if (opts.exitWithParent) {
-        const gone = () => process.exit(0);
-        process.stdin.on('end', gone);
-        process.stdin.on('error', gone);
-        process.stdin.resume();
-      }
+      runInForeground(node, opts.exitWithParent);
     });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { startEngineNode } from '../engine/server/node.js';
 import { Config } from '../engine/server/config.js';
 import { parsePort, parseConfigPairs, fail } from './options.js';
+import { runInForeground } from './foreground.js';
 import { durableFlags, durableFromFlags, type DurableFlags } from './durable-flags.js';
 
 export function registerServer(program: Command): void {
@@ -35,19 +36,7 @@ export function registerServer(program: Command): void {
       }
       // SHUTDOWN closes the engine; the process owner ends the process.
       server.onShutdown = () => process.exit(0);
-      const stop = (signal: string) => {
-        server.log.info(`received ${signal}, shutting down`);
-        server.close().then(() => process.exit(0));
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      if (opts.exitWithParent) {
-        // The parent's end of the pipe closes however it dies (even SIGKILL): no orphans.
-        const gone = () => process.exit(0);
-        process.stdin.on('end', gone);
-        process.stdin.on('error', gone);
-        process.stdin.resume();
-      }
+      runInForeground(server, opts.exitWithParent);
     });
   durableFlags(cmd);
 }

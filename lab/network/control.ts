@@ -8,10 +8,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DelayLine, type DelayLineOptions, type DelayLineStats, type Direction, type Endpoint, type LinkOptions, type LinkStats } from './delay-line.js';
+import { JsonLineClient, JsonLineServer } from './json-lines.js';
 import type { LinkAction } from './topology.js';
 
 export interface ProcessStats {
@@ -52,104 +52,61 @@ export function applyFault(line: DelayLine, kind: FaultKind, actions: LinkAction
   }
 }
 
-export class ControlServer {
-  private server: net.Server | null = null;
-  private readonly socks = new Set<net.Socket>();
-  endpoint: Endpoint = { host: '127.0.0.1', port: 0 };
-
+/** The delay line's control endpoint (JSON lines, see ./json-lines.ts); 'shutdown' calls onShutdown after its reply. */
+export class ControlServer extends JsonLineServer {
   constructor(
     readonly line: DelayLine,
-    private readonly onShutdown: () => void = () => {},
-  ) {}
-
-  async listen(host = '127.0.0.1', port = 0): Promise<Endpoint> {
-    const server = net.createServer((s) => this.serve(s));
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    this.endpoint = { host, port: (server.address() as net.AddressInfo).port };
-    return this.endpoint;
+    onShutdown: () => void = () => {},
+  ) {
+    super(
+      (cmd, args) => run(line, cmd, args),
+      (cmd) => {
+        if (cmd === 'shutdown') setImmediate(onShutdown);
+      },
+    );
   }
+}
 
-  async close(): Promise<void> {
-    for (const s of this.socks) s.destroy();
-    const server = this.server;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  private serve(s: net.Socket): void {
-    this.socks.add(s);
-    s.on('close', () => this.socks.delete(s));
-    s.on('error', () => {});
-    let buf = '';
-    s.setEncoding('utf8');
-    s.on('data', (d: string) => {
-      buf += d;
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.trim()) void this.handle(s, line);
+async function run(line: DelayLine, cmd: string, args: Record<string, unknown>): Promise<unknown> {
+  switch (cmd as CommandName) {
+    case 'ping':
+      return 'pong';
+    case 'addLinks': {
+      const a = args as Commands['addLinks']['args'];
+      const out: { id: string; listen: Endpoint }[] = [];
+      for (const o of a.links) {
+        const l = await line.addLink(o);
+        out.push({ id: l.id, listen: l.listen });
       }
-    });
-  }
-
-  private async handle(s: net.Socket, line: string): Promise<void> {
-    let id: unknown = null;
-    try {
-      const req = JSON.parse(line) as { id?: unknown; cmd?: string; args?: Record<string, unknown> };
-      id = req.id ?? null;
-      const result = await this.run(req.cmd ?? '', req.args ?? {});
-      s.write(JSON.stringify({ id, ok: true, result: result ?? null }) + '\n');
-      if (req.cmd === 'shutdown') setImmediate(this.onShutdown);
-    } catch (e) {
-      s.write(JSON.stringify({ id, ok: false, error: (e as Error).message }) + '\n');
+      return out;
     }
-  }
-
-  private async run(cmd: string, args: Record<string, unknown>): Promise<unknown> {
-    const line = this.line;
-    switch (cmd as CommandName) {
-      case 'ping':
-        return 'pong';
-      case 'addLinks': {
-        const a = args as Commands['addLinks']['args'];
-        const out: { id: string; listen: Endpoint }[] = [];
-        for (const o of a.links) {
-          const l = await line.addLink(o);
-          out.push({ id: l.id, listen: l.listen });
-        }
-        return out;
-      }
-      case 'removeLink':
-        return line.link((args as Commands['removeLink']['args']).id).close();
-      case 'setDelay': {
-        const a = args as Commands['setDelay']['args'];
-        line.link(a.id).setDelay(a.delayMs, a.jitterMs);
-        return null;
-      }
-      case 'fault': {
-        const a = args as Commands['fault']['args'];
-        if (!['cut', 'heal', 'crash', 'reset'].includes(a.kind)) throw new Error(`unknown fault '${a.kind}'`);
-        applyFault(line, a.kind, a.actions, a);
-        return null;
-      }
-      case 'stats': {
-        const a = args as Commands['stats']['args'];
-        const links = a.id ? [line.link(a.id)] : line.all();
-        return { process: processStats(line), links: links.map((l) => l.stats()) };
-      }
-      case 'resetDelayStats': {
-        const a = args as Commands['resetDelayStats']['args'];
-        for (const l of a.id ? [line.link(a.id)] : line.all()) l.resetDelayStats();
-        return null;
-      }
-      case 'shutdown':
-        return null;
-      default:
-        throw new Error(`unknown command '${cmd}'`);
+    case 'removeLink':
+      return line.link((args as Commands['removeLink']['args']).id).close();
+    case 'setDelay': {
+      const a = args as Commands['setDelay']['args'];
+      line.link(a.id).setDelay(a.delayMs, a.jitterMs);
+      return null;
     }
+    case 'fault': {
+      const a = args as Commands['fault']['args'];
+      if (!['cut', 'heal', 'crash', 'reset'].includes(a.kind)) throw new Error(`unknown fault '${a.kind}'`);
+      applyFault(line, a.kind, a.actions, a);
+      return null;
+    }
+    case 'stats': {
+      const a = args as Commands['stats']['args'];
+      const links = a.id ? [line.link(a.id)] : line.all();
+      return { process: processStats(line), links: links.map((l) => l.stats()) };
+    }
+    case 'resetDelayStats': {
+      const a = args as Commands['resetDelayStats']['args'];
+      for (const l of a.id ? [line.link(a.id)] : line.all()) l.resetDelayStats();
+      return null;
+    }
+    case 'shutdown':
+      return null;
+    default:
+      throw new Error(`unknown command '${cmd}'`);
   }
 }
 
@@ -165,66 +122,18 @@ export function processStats(line: DelayLine): ProcessStats {
 
 /** Talks to a ControlServer (in this process or a proxy process). */
 export class ProxyClient {
-  private sock: net.Socket | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private buf = '';
+  private constructor(private readonly conn: JsonLineClient) {}
 
-  private constructor(readonly endpoint: Endpoint) {}
+  get endpoint(): Endpoint {
+    return this.conn.endpoint;
+  }
 
   static async connect(endpoint: Endpoint, timeoutMs = 5000): Promise<ProxyClient> {
-    const c = new ProxyClient(endpoint);
-    await new Promise<void>((resolve, reject) => {
-      const s = net.connect({ host: endpoint.host, port: endpoint.port });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new Error(`delay line control ${endpoint.host}:${endpoint.port}: no connection within ${timeoutMs} ms`));
-      }, timeoutMs);
-      s.once('connect', () => {
-        clearTimeout(timer);
-        c.sock = s;
-        resolve();
-      });
-      s.once('error', (e) => {
-        clearTimeout(timer);
-        reject(new Error(`delay line control ${endpoint.host}:${endpoint.port}: ${e.message}`));
-      });
-    });
-    const s = c.sock!;
-    s.setEncoding('utf8');
-    s.on('data', (d: string) => c.onData(d));
-    s.on('error', () => {});
-    s.on('close', () => c.failAll(new Error('delay line control connection closed')));
-    return c;
-  }
-
-  private onData(d: string): void {
-    this.buf += d;
-    for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {
-      const line = this.buf.slice(0, nl);
-      this.buf = this.buf.slice(nl + 1);
-      const r = JSON.parse(line) as { id: number; ok: boolean; result?: unknown; error?: string };
-      const p = this.pending.get(r.id);
-      if (!p) continue;
-      this.pending.delete(r.id);
-      if (r.ok) p.resolve(r.result);
-      else p.reject(new Error(r.error ?? 'delay line control: error'));
-    }
-  }
-
-  private failAll(e: Error): void {
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
+    return new ProxyClient(await JsonLineClient.connect(endpoint, 'delay line control', 'delay line control: error', timeoutMs));
   }
 
   call<C extends CommandName>(cmd: C, args: Commands[C]['args']): Promise<Commands[C]['result']> {
-    const s = this.sock;
-    if (!s || s.destroyed) return Promise.reject(new Error('delay line control connection closed'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      s.write(JSON.stringify({ id, cmd, args }) + '\n');
-    });
+    return this.conn.call(cmd, args) as Promise<Commands[C]['result']>;
   }
 
   addLinks(links: LinkOptions[]) {
@@ -247,7 +156,7 @@ export class ProxyClient {
   }
 
   close(): void {
-    this.sock?.destroy();
+    this.conn.close();
   }
 }
 

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { CLI_ENTRY } from '../../../lab/cluster/paths.js';
 import { parseInfo } from '../../../lab/cluster/info.js';
 import { RespClient, RespError, respOnce, type RespValue } from '../../../lab/cluster/resp.js';
+import { requestStats } from '../../../engine/log/node/stats-request.js';
 
 export { RespClient, RespError, type RespValue };
 
@@ -228,31 +229,8 @@ export function isErr(v: RespValue | undefined): v is RespError {
 }
 
 /** A log replica's counters (the transport's `stats` request). */
-export async function logStats(p: Proc): Promise<Record<string, unknown>> {
-  const { encodeFrame, decodeBody, FrameReader } = await import('../../../engine/log/node/codec.js');
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host: '127.0.0.1', port: p.port });
-    const r = new FrameReader();
-    const t = setTimeout(() => {
-      s.destroy();
-      reject(new Error(`no stats from ${p.id}`));
-    }, 2000);
-    s.on('connect', () => s.write(encodeFrame({ type: 'stats', from: 'test' })));
-    s.on('data', (d: Buffer) => {
-      for (const b of r.push(d)) {
-        const m = decodeBody(b);
-        if (m.type === 'statsReply') {
-          clearTimeout(t);
-          s.destroy();
-          resolve(m.stats);
-        }
-      }
-    });
-    s.on('error', (e) => {
-      clearTimeout(t);
-      reject(e);
-    });
-  });
+export function logStats(p: Proc): Promise<Record<string, unknown>> {
+  return requestStats({ id: p.id, host: '127.0.0.1', port: p.port, from: 'test', timeoutMs: 2000 });
 }
 
 export type Outcome = 'ok' | 'unknown' | 'fail';
