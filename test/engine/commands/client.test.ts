@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEngine, type TestEngine } from '../../helpers/engine.js';
-import { haveRedisServer, startRealRedis, type RealRedis } from '../../helpers/redis-server.js';
+import type { TestEngine } from '../../helpers/engine.js';
+import { family } from '../../helpers/family.js';
+import type { RealRedis } from '../../helpers/redis-server.js';
 import { allCommands } from '../../../engine/commands/index.js';
 import { command } from '../../../engine/commands/define.js';
 import { Block } from '../../../engine/commands/types.js';
@@ -9,17 +10,11 @@ import { Server } from '../../../engine/server/server.js';
 import { Logger } from '../../../engine/server/logger.js';
 import { runBoth, Session } from './resp-session.js';
 
-let engine: TestEngine;
-let real: RealRedis | null = null;
-
-beforeAll(async () => {
-  engine = await startEngine();
-  if (haveRedisServer()) real = await startRealRedis();
-  else console.log('redis-server not installed: differential CLIENT tests skipped');
-});
-afterAll(async () => {
-  await engine.stop();
-  await real?.stop();
+// No shared client: it would show up in the CLIENT LIST / KILL replies compared here.
+const fx = family({ client: false, real: 'CLIENT' });
+let engine: TestEngine, real: RealRedis | null;
+beforeAll(() => {
+  ({ engine, real } = fx);
 });
 
 /** Redis 7.0.15's CLIENT LIST fields, in order. */

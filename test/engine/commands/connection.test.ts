@@ -1,30 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { startEngine, type TestEngine } from '../../helpers/engine.js';
-import { haveRedisServer, startRealRedis, type RealRedis } from '../../helpers/redis-server.js';
+import { family } from '../../helpers/family.js';
+import { startRealRedis, type RealRedis } from '../../helpers/redis-server.js';
 import { runBoth, Session } from './resp-session.js';
 
+const fx = family({ client: false, real: 'connection' });
 let engine: TestEngine;
 let secured: TestEngine;
 let real: RealRedis | null = null;
 let realSecured: RealRedis | null = null;
 
 beforeAll(async () => {
-  engine = await startEngine();
+  ({ engine, real } = fx);
   secured = await startEngine({ requirepass: 's3cret' });
-  if (haveRedisServer()) {
-    real = await startRealRedis();
+  if (real) {
     // The helper's readiness probe cannot authenticate: set the password once it is up.
     realSecured = await startRealRedis();
     const c = realSecured.client();
     await c.config('SET', 'requirepass', 's3cret');
     c.disconnect();
-  } else console.log('redis-server not installed: differential connection tests skipped');
+  }
 });
 afterAll(async () => {
-  await engine.stop();
   await secured.stop();
-  await real?.stop();
   await realSecured?.stop();
 });
 

@@ -1,82 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { startEngine, type TestEngine } from '../../helpers/engine.js';
+import { family } from '../../helpers/family.js';
 import { RawConnection } from '../../helpers/raw.js';
-import { haveRedisServer, startRealRedis, type RealRedis } from '../../helpers/redis-server.js';
-import type { Effect } from '../../../engine/commands/types.js';
+import { rawCall, shape, type Tagged as R } from '../../helpers/raw-reply.js';
+import type { RealRedis } from '../../helpers/redis-server.js';
 
-let engine: TestEngine;
-let r: Redis;
-let real: RealRedis | null = null;
-const effects: Effect[] = [];
-
-beforeAll(async () => {
-  engine = await startEngine();
-  engine.server.sinks.push({
-    append(batch) {
-      for (const e of batch) effects.push(e);
-      return 0;
-    },
-  });
-  r = engine.client();
-  if (haveRedisServer()) real = await startRealRedis();
-  else console.log('redis-server not installed: differential hash tests skipped');
+const fx = family({ real: 'hash' });
+const { effects, effectsOf, err, WRONGTYPE } = fx;
+let engine: TestEngine, r: Redis, real: RealRedis | null;
+beforeAll(() => {
+  ({ engine, r, real } = fx);
 });
-afterAll(async () => {
-  await engine.stop();
-  await real?.stop();
-});
-
-async function effectsOf(fn: () => Promise<unknown>): Promise<string[][]> {
-  const from = effects.length;
-  await fn();
-  return effects.slice(from).map((e) => e.argv);
-}
-
-async function err(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error reply');
-}
-
-const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
-
-// A RESP2/RESP3 reply read off a raw socket, keeping every type tag, for exact comparison.
-type R = string | { t: string; v?: string; items?: R[] };
-
-async function readReply(c: RawConnection): Promise<R> {
-  const line = await c.readUntil('\r\n');
-  const t = line[0];
-  const body = line.slice(1, -2);
-  if (t === '$') {
-    const n = Number(body);
-    return n < 0 ? { t: '$-1' } : (await c.read(n + 2)).slice(0, n);
-  }
-  if (t === '*' || t === '~' || t === '%' || t === '>') {
-    const n = Number(body);
-    if (n < 0) return { t: t + '-1' };
-    const items: R[] = [];
-    for (let i = 0; i < (t === '%' ? 2 * n : n); i++) items.push(await readReply(c));
-    return { t, items };
-  }
-  return { t, v: body };
-}
-
-async function rawCall(c: RawConnection, args: string[]): Promise<R> {
-  let out = '*' + args.length + '\r\n';
-  for (const a of args) out += '$' + a.length + '\r\n' + a + '\r\n';
-  c.write(out);
-  return readReply(c);
-}
-
-/** Bulk strings replaced by '?': what two random replies must share. */
-function shape(x: R): unknown {
-  if (typeof x === 'string') return '?';
-  return x.items ? { t: x.t, items: x.items.map(shape) } : x;
-}
 
 describe('HSET / HMSET / HSETNX / HGET / HMGET', () => {
   it('sets fields, counts created ones, and reads them back', async () => {

@@ -1,25 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import type { Redis } from 'ioredis';
-import { startEngine, type TestEngine } from '../../helpers/engine.js';
-import { haveRedisServer, startRealRedis, type RealRedis } from '../../helpers/redis-server.js';
+import type { TestEngine } from '../../helpers/engine.js';
+import { family } from '../../helpers/family.js';
+import type { RealRedis } from '../../helpers/redis-server.js';
 import { allCommands } from '../../../engine/commands/index.js';
 import { type DocArg, parseSyntax } from '../../../engine/commands/introspection.js';
 import { runBoth, Session } from './resp-session.js';
 
-let engine: TestEngine;
-let r: Redis;
-let real: RealRedis | null = null;
-
-beforeAll(async () => {
-  engine = await startEngine();
-  r = engine.client();
-  if (haveRedisServer()) real = await startRealRedis();
-  else console.log('redis-server not installed: differential COMMAND tests skipped');
-});
-afterAll(async () => {
-  await engine.stop();
-  await real?.stop();
+const fx = family({ real: 'COMMAND' });
+let engine: TestEngine, r: Redis, real: RealRedis | null;
+beforeAll(() => {
+  ({ engine, r, real } = fx);
 });
 
 /** The commands this family owns, as full names (containers are compared per subcommand). */

@@ -1,47 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { startEngine, type TestEngine } from '../../helpers/engine.js';
+import type { TestEngine } from '../../helpers/engine.js';
+import { family } from '../../helpers/family.js';
 import { RawConnection } from '../../helpers/raw.js';
+import { type Node, runPipeline as run } from '../../helpers/raw-reply.js';
 import { haveRedisServer, startRealRedis, type RealRedis } from '../../helpers/redis-server.js';
 import type { Effect } from '../../../engine/commands/types.js';
 import type { Database } from '../../../engine/store/database.js';
 import { Deque } from '../../../engine/store/deque.js';
 import { SortedSet } from '../../../engine/store/sorted-set.js';
 
-let engine: TestEngine;
-let r: Redis;
-let db0: Database;
-const effects: Effect[] = [];
-
-beforeAll(async () => {
-  engine = await startEngine();
-  engine.server.sinks.push({
-    append(batch) {
-      for (const e of batch) effects.push(e);
-      return 0;
-    },
-  });
-  r = engine.client();
+const fx = family();
+// Whole effects, not argv lists: the SCAN expiry test checks an effect's db.
+const { effectsDuring: effectsOf, err } = fx;
+let engine: TestEngine, r: Redis, db0: Database;
+beforeAll(() => {
+  ({ engine, r } = fx);
   db0 = engine.server.dbs[0];
 });
-afterAll(async () => engine.stop());
-
-async function effectsOf(fn: () => Promise<unknown>): Promise<Effect[]> {
-  const from = effects.length;
-  await fn();
-  return effects.slice(from);
-}
 
 const argvs = (es: Effect[]) => es.map((e) => e.argv);
-
-async function err(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error reply');
-}
 
 function zset(pairs: [string, number][]): SortedSet {
   const z = new SortedSet();
@@ -400,49 +378,6 @@ describe('OBJECT', () => {
 
 // ---------------------------------------------------------------------------------------
 // Differential test against a real redis-server.
-
-interface Node {
-  raw: string;
-  t: string;
-  v: string | null | Node[];
-}
-
-async function readReply(c: RawConnection): Promise<Node> {
-  const line = await c.readUntil('\r\n');
-  const t = line[0];
-  const body = line.slice(1, -2);
-  if (t === '$') {
-    const n = Number(body);
-    if (n < 0) return { raw: line, t, v: null };
-    const data = await c.read(n + 2);
-    return { raw: line + data, t, v: data.slice(0, n) };
-  }
-  if (t === '*' || t === '%' || t === '~' || t === '>') {
-    const n = Number(body) * (t === '%' ? 2 : 1);
-    if (n < 0) return { raw: line, t, v: null };
-    const items: Node[] = [];
-    let raw = line;
-    for (let i = 0; i < n; i++) {
-      const it = await readReply(c);
-      items.push(it);
-      raw += it.raw;
-    }
-    return { raw, t, v: items };
-  }
-  return { raw: line, t, v: body };
-}
-
-async function run(c: RawConnection, cmds: string[][]): Promise<Node[]> {
-  let s = '';
-  for (const argv of cmds) {
-    s += `*${argv.length}\r\n`;
-    for (const a of argv) s += `$${a.length}\r\n${a}\r\n`;
-  }
-  c.write(s);
-  const out: Node[] = [];
-  for (let i = 0; i < cmds.length; i++) out.push(await readReply(c));
-  return out;
-}
 
 function mulberry32(seed: number): () => number {
   return () => {

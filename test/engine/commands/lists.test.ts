@@ -1,40 +1,19 @@
 import type Redis from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTimeout } from '../../../engine/commands/lists.js';
-import type { Effect } from '../../../engine/commands/types.js';
 import { encodeCommand } from '../../../engine/resp/encoder.js';
 import { ErrorReply, NULL_ARRAY } from '../../../engine/resp/reply.js';
-import { startEngine, type TestEngine } from '../../helpers/engine.js';
+import type { TestEngine } from '../../helpers/engine.js';
+import { family, NOT_INT, WRONGTYPE } from '../../helpers/family.js';
 import { RawConnection } from '../../helpers/raw.js';
 import { haveRedisServer, type RealRedis, startRealRedis } from '../../helpers/redis-server.js';
 
-const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
-const NOT_INT = 'ERR value is not an integer or out of range';
-
-let engine: TestEngine;
-let r: Redis;
-let effects: Effect[] = [];
-
-beforeAll(async () => {
-  engine = await startEngine();
-  engine.server.sinks.push({
-    append(e) {
-      for (const x of e) effects.push(x);
-      return 0;
-    },
-  });
-  r = engine.client();
+const fx = family();
+const { effects, effectsOf, err: errOf } = fx;
+let engine: TestEngine, r: Redis;
+beforeAll(() => {
+  ({ engine, r } = fx);
 });
-afterAll(async () => engine.stop());
-
-async function errOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error reply');
-}
 
 const call = (...args: (string | number)[]) => r.call(String(args[0]), ...args.slice(1).map(String));
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
@@ -47,13 +26,6 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, timeo
   }
 }
 const waitBlocked = (n: number) => until(() => engine.server.blocking.count === n, `${n} blocked clients`);
-
-/** Effects recorded while `fn` runs, as argv lists. */
-async function effectsOf(fn: () => Promise<unknown>): Promise<string[][]> {
-  effects = [];
-  await fn();
-  return effects.map((e) => e.argv);
-}
 
 /** A raw connection, optionally switched to RESP3 (HELLO's reply is dropped). */
 async function raw(port: number, proto: 2 | 3 = 2): Promise<RawConnection> {
@@ -754,7 +726,7 @@ describe('blocking', () => {
       expect(run('BRPOPLPUSH', 'tx', 'tx2', '0')).toBeNull();
       expect(run('RPUSH', 'tx', 'a', 'b')).toBe(2);
       expect(run('BLPOP', 'tx', '0')).toEqual(['tx', 'a']);
-      effects = [];
+      effects.length = 0;
       srv.endTransaction(c);
       expect(effects.map((e) => e.argv)).toEqual([['MULTI'], ['RPUSH', 'tx', 'a', 'b'], ['LPOP', 'tx'], ['EXEC']]);
       expect(srv.blocking.count).toBe(0);

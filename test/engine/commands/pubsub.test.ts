@@ -1,27 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEngine, type TestEngine } from '../../helpers/engine.js';
-import { haveRedisServer, startRealRedis, type RealRedis } from '../../helpers/redis-server.js';
-import type { Effect } from '../../../engine/commands/types.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestEngine } from '../../helpers/engine.js';
+import { family } from '../../helpers/family.js';
+import type { RealRedis } from '../../helpers/redis-server.js';
 import { Session } from './resp-session.js';
 
-let engine: TestEngine;
-let real: RealRedis | null = null;
-const effects: Effect[] = [];
-
-beforeAll(async () => {
-  engine = await startEngine();
-  engine.server.sinks.push({
-    append(batch) {
-      effects.push(...batch);
-      return 0;
-    },
-  });
-  if (haveRedisServer()) real = await startRealRedis();
-  else console.log('redis-server not installed: differential pub/sub tests skipped');
-});
-afterAll(async () => {
-  await engine.stop();
-  await real?.stop();
+const fx = family({ client: false, real: 'pub/sub' });
+const { effects } = fx;
+let engine: TestEngine, real: RealRedis | null;
+beforeAll(() => {
+  ({ engine, real } = fx);
 });
 
 type Step = [who: 'a' | 'b', argv: string[], replies?: number, unordered?: 'unordered'] | [who: 'a' | 'b', 'read'];

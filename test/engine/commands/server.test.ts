@@ -1,33 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import type { Redis } from 'ioredis';
 import { startEngine, type TestEngine } from '../../helpers/engine.js';
-import { haveRedisServer, startRealRedis, type RealRedis } from '../../helpers/redis-server.js';
-import type { Effect } from '../../../engine/commands/types.js';
+import { family } from '../../helpers/family.js';
+import type { RealRedis } from '../../helpers/redis-server.js';
 import type { ShutdownOptions } from '../../../engine/server/server.js';
 import { runBoth, Session } from './resp-session.js';
 
-let engine: TestEngine;
-let r: Redis;
-let real: RealRedis | null = null;
-const effects: Effect[] = [];
-
-beforeAll(async () => {
-  engine = await startEngine();
-  engine.server.sinks.push({
-    append(batch) {
-      effects.push(...batch.map((e) => ({ db: e.db, argv: [...e.argv] })));
-      return 0;
-    },
-  });
-  r = engine.client();
-  if (haveRedisServer()) real = await startRealRedis();
-  else console.log('redis-server not installed: differential server tests skipped');
-});
-afterAll(async () => {
-  await engine.stop();
-  await real?.stop();
+const fx = family({ real: 'server' });
+const { effects } = fx;
+let engine: TestEngine, r: Redis, real: RealRedis | null;
+beforeAll(() => {
+  ({ engine, r, real } = fx);
 });
 
 /** INFO text -> section name -> field names (in order). */

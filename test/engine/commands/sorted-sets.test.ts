@@ -1,43 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { startEngine, type TestEngine } from '../../helpers/engine.js';
+import type { TestEngine } from '../../helpers/engine.js';
+import { family } from '../../helpers/family.js';
 import { RawConnection } from '../../helpers/raw.js';
 import { haveRedisServer, startRealRedis, type RealRedis } from '../../helpers/redis-server.js';
-import type { Effect } from '../../../engine/commands/types.js';
 import { formatDouble17g, parseFloat64 } from '../../../engine/commands/args.js';
 import { SortedSet } from '../../../engine/store/sorted-set.js';
 import { NULL_ARRAY } from '../../../engine/resp/reply.js';
 
-let engine: TestEngine;
-let r: Redis;
-const effects: Effect[] = [];
-
-beforeAll(async () => {
-  engine = await startEngine();
-  engine.server.sinks.push({
-    append(batch) {
-      for (const e of batch) effects.push(e);
-      return 0;
-    },
-  });
-  r = engine.client();
+const fx = family();
+const { effectsOf, err } = fx;
+let engine: TestEngine, r: Redis;
+beforeAll(() => {
+  ({ engine, r } = fx);
 });
-afterAll(async () => engine.stop());
-
-async function effectsOf(fn: () => Promise<unknown>): Promise<string[][]> {
-  const from = effects.length;
-  await fn();
-  return effects.slice(from).map((e) => e.argv);
-}
-
-async function err(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error reply');
-}
 
 /** Deterministic PRNG (mulberry32). */
 function prng(seed: number): () => number {

@@ -1,28 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { startEngine, type TestEngine } from '../../helpers/engine.js';
-import { haveRedisServer, startRealRedis, type RealRedis } from '../../helpers/redis-server.js';
-import type { Effect } from '../../../engine/commands/types.js';
+import { family } from '../../helpers/family.js';
+import type { RealRedis } from '../../helpers/redis-server.js';
 import { runBoth, Session } from './resp-session.js';
 
-let engine: TestEngine;
-let real: RealRedis | null = null;
-const appended: Effect[][] = [];
-
-beforeAll(async () => {
-  engine = await startEngine();
-  engine.server.sinks.push({
-    append(batch) {
-      appended.push(batch.map((e) => ({ db: e.db, argv: [...e.argv] })));
-      return 0;
-    },
-  });
-  if (haveRedisServer()) real = await startRealRedis();
-  else console.log('redis-server not installed: differential transaction tests skipped');
-});
-afterAll(async () => {
-  await engine.stop();
-  await real?.stop();
+const fx = family({ client: false, real: 'transaction' });
+// Batches, not effects: a transaction must reach the sinks as one batch.
+const { batches: appended } = fx;
+let engine: TestEngine, real: RealRedis | null;
+beforeAll(() => {
+  ({ engine, real } = fx);
 });
 
 /** Runs `fn` against the engine and, when installed, real redis; both must agree. */

@@ -1,59 +1,11 @@
 import net from 'node:net';
+import { encodeCommand, replyEnd } from '../../helpers/resp-bytes.js';
 
 /**
  * Raw RESP for the whole-engine differential test: a connection that sends commands and
  * hands back each reply's exact bytes (RESP2 or RESP3), a parser from those bytes to a tree,
  * and the comparisons the test allows besides byte equality.
  */
-
-/** End offset of the complete RESP value starting at `pos`, or -1 if more bytes are needed. */
-export function replyEnd(buf: string, pos = 0): number {
-  if (pos >= buf.length) return -1;
-  const eol = buf.indexOf('\r\n', pos);
-  if (eol < 0) return -1;
-  const type = buf[pos];
-  const after = eol + 2;
-  switch (type) {
-    case '+':
-    case '-':
-    case ':':
-    case '_':
-    case ',':
-    case '#':
-    case '(':
-      return after;
-    case '$':
-    case '=':
-    case '!': {
-      const n = Number(buf.slice(pos + 1, eol));
-      if (n < 0) return after;
-      return buf.length >= after + n + 2 ? after + n + 2 : -1;
-    }
-    case '*':
-    case '~':
-    case '>':
-    case '%':
-    case '|': {
-      let n = Number(buf.slice(pos + 1, eol));
-      if (n < 0) return after;
-      if (type === '%' || type === '|') n *= 2;
-      let p = after;
-      for (let i = 0; i < n; i++) {
-        p = replyEnd(buf, p);
-        if (p < 0) return -1;
-      }
-      return p;
-    }
-    default:
-      throw new Error(`not RESP at ${pos}: ${JSON.stringify(buf.slice(pos, pos + 60))}`);
-  }
-}
-
-export function encodeCommand(argv: readonly string[]): string {
-  let out = '*' + argv.length + '\r\n';
-  for (const a of argv) out += '$' + a.length + '\r\n' + a + '\r\n';
-  return out;
-}
 
 /** One raw connection; `call` resolves with the next reply's bytes (latin1 string). */
 export class Conn {
