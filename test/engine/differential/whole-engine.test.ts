@@ -25,6 +25,7 @@ const available = haveRedisServer();
 if (!available) console.log('skipping the whole-engine differential test: redis-server is not installed');
 
 const manySeeds = Number(process.env.MEMLAB_DIFF_SEEDS ?? 0);
+if (!(manySeeds > 0)) console.log('skipping the long differential run: set MEMLAB_DIFF_SEEDS=N for N more seeds (the default seeds above run every time)');
 const seedStart = Number(process.env.MEMLAB_DIFF_SEED_START ?? 1000);
 const manySteps = Number(process.env.MEMLAB_DIFF_STEPS ?? 3000);
 

@@ -171,6 +171,7 @@ describe.skipIf(!haveChromium)('reports in headless Chromium', () => {
   });
 
   const example = process.env.MEMLAB_EXAMPLE_RUN;
+  if (!example) console.log('skipping the README screenshot: set MEMLAB_EXAMPLE_RUN=results/<run> to write its latency.png (the charts are checked above)');
   it.runIf(example)('screenshots the example run for the README (MEMLAB_EXAMPLE_RUN)', async () => {
     const dir = path.resolve(example!);
     const check = await openReport(path.join(dir, 'report.html'), dir, async (page) => {

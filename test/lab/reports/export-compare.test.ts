@@ -69,7 +69,7 @@ describe('export', () => {
     expect(chaos).toMatchObject({ lost: 120, loss_pct: 3, linearizable: 'no', unavailability_max_ms: 2100, p99_us: null });
   });
 
-  it.skipIf(!existsSync(CLI))('memlab export: every run under --results by default, --csv and --json files, or named runs', async () => {
+  it('memlab export: every run under --results by default, --csv and --json files, or named runs', async () => {
     const { root, b } = threeRuns();
     const out = tmpDir();
     const r = await memlab(['export', '--results', root, '--csv', path.join(out, 'all.csv'), '--json', path.join(out, 'all.json')]);
@@ -156,7 +156,7 @@ describe('compare', () => {
     expect(table).toMatch(/^durable\s+crash-primary\s+all\s+rounds\s+–\s+2\s+only in B$/m);
   });
 
-  it.skipIf(!existsSync(CLI))('memlab compare: terminal table and --csv', async () => {
+  it('memlab compare: terminal table and --csv', async () => {
     const { root, a, b } = threeRuns();
     const out = path.join(tmpDir(), 'cmp.csv');
     const r = await memlab(['compare', a, path.basename(b), '--results', root, '--csv', out]);

@@ -283,7 +283,7 @@ function memlab(args: string[]): Promise<{ code: number | null; stdout: string; 
 }
 
 describe('memlab report', () => {
-  it.skipIf(!existsSync(CLI))('rewrites RUN_DIR/report.html and prints its path; a missing run is an input error', async () => {
+  it('rewrites RUN_DIR/report.html and prints its path; a missing run is an input error', async () => {
     const dir = writeBenchRun(tmpDir(), { id: '20260106-000000-cli', modes: [{ mode: 'durable', throughput: 3000, baseUs: 900 }] });
     const r = await memlab(['report', dir]);
     expect(r.stderr).toBe('');
