@@ -535,12 +535,10 @@ export class Server {
       }
       return this.emit(effects, ctx.client);
     }
-    if (this.durability && !this.txEffects && (spec.bits! & F_PUBSUB) === 0) {
-      return this.durability.readBarrier(ctx.db.id, CommandTable.keys(spec, argv), spec);
-    }
-    if (this.durability && this.txEffects && (spec.bits! & F_PUBSUB) === 0) {
-      // A read inside EXEC: the EXEC reply waits for the pending writes it saw.
+    if (this.durability && (spec.bits! & F_PUBSUB) === 0) {
       const h = this.durability.readBarrier(ctx.db.id, CommandTable.keys(spec, argv), spec);
+      if (!this.txEffects) return h;
+      // A read inside EXEC: the EXEC reply waits for the pending writes it saw.
       if (h > this.txReadHold) this.txReadHold = h;
     }
     return 0;
