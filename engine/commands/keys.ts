@@ -357,7 +357,7 @@ const scan = command(
       } else return SYNTAX;
     }
     const db = ctx.db;
-    const r = ctx.server.cursors.scan(db.data, cursor, count);
+    const r = db.data.scan(cursor, count);
     const out: string[] = [];
     for (const k of r.keys) {
       if (pattern !== null && !globMatch(pattern, k)) continue;
@@ -371,11 +371,8 @@ const scan = command(
   },
 );
 
-// Picking the i-th key of a Map is O(N); fine for a command that is rarely hot.
 function randomKeyOf(db: Database): string | undefined {
-  let i = Math.floor(Math.random() * db.data.size);
-  for (const k of db.data.keys()) if (i-- === 0) return k;
-  return undefined;
+  return db.data.randomKey();
 }
 
 const randomkey = command('randomkey', 1, ['readonly'], [0, 0, 0], meta('Returns a random key name from the database.', '1.0.0', 'O(1)'), (ctx) => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorReply, MapReply, OK, RawReply, SimpleString, VerbatimReply } from '../resp/reply.js';
 import type { Value } from '../store/value.js';
 import type { Database } from '../store/database.js';
+import type { KeyTable } from '../store/key-table.js';
 import { KeyWatcher } from '../server/client.js';
 import { ConfigError } from '../server/config.js';
 import type { Server } from '../server/server.js';
@@ -593,7 +594,7 @@ const flushall = command(
   },
 );
 
-type MutableDb = { data: Map<string, Value>; expires: Map<string, number> };
+type MutableDb = { data: KeyTable<Value>; expires: Map<string, number> };
 
 /**
  * Redis's touchAllWatchedKeysInDb(emptied, replacedWith) for SWAPDB: a watched key is

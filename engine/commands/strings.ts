@@ -106,9 +106,13 @@ function setGeneric(
     if (v !== undefined && typeof v !== 'string') return WRONGTYPE;
     old = v;
     exists = v !== undefined;
-  } else {
+  } else if (nx || xx) {
     // Also applies lazy expiry, so an expired key's DEL precedes this SET in the effects.
     exists = lookupWrite(ctx, key) !== undefined;
+  } else {
+    // A plain SET needs no old value, only the lazy expiry (one map lookup fewer).
+    exists = false;
+    if (ctx.db.expires.size !== 0) ctx.db.expireIfNeeded(key, ctx.now);
   }
   if ((nx && exists) || (xx && !exists)) return getOld ? old ?? null : abortReply;
   ctx.db.set(key, value, keepTtl);

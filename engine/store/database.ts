@@ -1,3 +1,4 @@
+import { KeyTable } from './key-table.js';
 import type { Value } from './value.js';
 
 /**
@@ -23,7 +24,7 @@ const NO_HOOKS: KeyspaceHooks = { isReplica: () => false, expired: () => {} };
  * map, as in Redis's `expires` dict, so keys without a TTL cost nothing extra.
  */
 export class Database {
-  readonly data = new Map<string, Value>();
+  readonly data = new KeyTable<Value>();
   readonly expires = new Map<string, number>();
   /** Watchers by key, maintained by the transaction code (WATCH). */
   readonly watched = new Map<string, Set<{ dirtyCas: boolean }>>();

@@ -1,6 +1,7 @@
 import { Deque } from './deque.js';
 import { SortedSet } from './sorted-set.js';
 import type { Value } from './value.js';
+import type { KeyspaceView } from './key-table.js';
 import { formatDouble17g } from '../commands/args.js';
 
 /**
@@ -172,7 +173,7 @@ export function valueDigest(v: Value | undefined, hasExpire: boolean): string {
 /** What the digest needs of a database: Database and RdbDb satisfy it. */
 export interface DigestDb {
   readonly id: number;
-  readonly data: ReadonlyMap<string, Value>;
+  readonly data: KeyspaceView<Value>;
   readonly expires: ReadonlyMap<string, number>;
 }
 

@@ -3,6 +3,7 @@ import { Deque } from './deque.js';
 import { lzfCompress, lzfDecompress } from './lzf.js';
 import { SortedSet } from './sorted-set.js';
 import { typeOf, type Value } from './value.js';
+import type { KeyspaceView } from './key-table.js';
 import { ENGINE_REDIS_VERSION } from '../server/version.js';
 
 /**
@@ -86,7 +87,7 @@ export class RdbError extends Error {
 /** What the writer needs of a database: Database satisfies it. */
 export interface SnapshotDb {
   readonly id: number;
-  readonly data: ReadonlyMap<string, Value>;
+  readonly data: KeyspaceView<Value>;
   readonly expires: ReadonlyMap<string, number>;
 }
 
