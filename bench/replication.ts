@@ -11,19 +11,24 @@
  *  3. WAIT 1 round trip (closed loop, one client): SET then WAIT 1 0, pipelined, from send
  *     to the WAIT reply; plain SET round trips alongside for reference.
  *
+ *  4. Reference: measurement 1 again with Debian's redis-server (primary + 2 redis-server
+ *     replicas), so the 0.85 target can be judged against real Redis on the same machine.
+ *
  * With 2+ CPUs the primaries are pinned to CPU 0 and everything else (replicas, load
  * generators) to the others, so the primary's own cost is what is compared.
  *
  * Options: --quick, --rounds N (default 3), --requests N (redis-benchmark, default 300000),
  * --pipeline N (default 16), --clients N (default 50), --rate N (default 20000),
- * --seconds N (lag run, default 10), --waits N (default 5000), --no-pin, --json FILE.
+ * --seconds N (lag run, default 10), --waits N (default 5000), --no-pin, --no-redis,
+ * --json FILE.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, redisServerArgs } from './lib/servers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.resolve(here, '../cli/main.js');
@@ -54,24 +59,24 @@ function die(msg: string): never {
 
 if (spawnSync('redis-benchmark', ['--version']).status !== 0) die('redis-benchmark is not installed (Debian: apt-get install redis-tools)');
 
+/** redis-server's version, or why the redis reference is skipped. */
+const redis: { version: string } | { skipped: string } = (() => {
+  if (args.includes('--no-redis')) return { skipped: '--no-redis' };
+  const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (r.status !== 0) return { skipped: 'redis-server is not on PATH (Debian: apt-get install redis-server)' };
+  return { version: /v=(\S+)/.exec(r.stdout)?.[1] ?? r.stdout.trim() };
+})();
+
 // ---- processes ----
 
 const procs: ChildProcess[] = [];
+// Replicas full-sync through an RDB file in --dir: keep it out of the working tree.
+let redisDir = '';
 process.on('exit', () => {
-  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  if (redisDir) rmSync(redisDir, { recursive: true, force: true });
 });
-process.on('SIGINT', () => process.exit(130));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => process.exit(130));
 
 function launch(cmd: string, argv: string[], cpusList: string | null): ChildProcess {
   const [c, a] = cpusList && pin ? ['taskset', ['-c', cpusList, cmd, ...argv]] : [cmd, argv];
@@ -86,7 +91,8 @@ function launch(cmd: string, argv: string[], cpusList: string | null): ChildProc
 }
 let stopping = false;
 
-const pids = new Map<number, number>();
+/** The server process listening on each port. */
+const servers = new Map<number, ChildProcess>();
 
 /** CPU time (user + system, ms) a process used so far. */
 function cpuMs(pid: number): number {
@@ -95,22 +101,66 @@ function cpuMs(pid: number): number {
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
 }
 
-async function startNode(name: string, cpusList: string, replicaof?: number): Promise<number> {
+type Engine = 'memlab' | 'redis';
+const engineLabel: Record<Engine, string> = { memlab: 'memlab', redis: 'redis-server' };
+
+/** One server of either engine, same settings; `replicaof` makes it a replica of that port. */
+async function startServer(engine: Engine, name: string, cpusList: string, replicaof?: number): Promise<number> {
   const port = await freePort();
-  const a = [cli, 'server', '--port', String(port), '--name', name, '-c', 'repl-ping-replica-period=30', 'save='];
+  let cmd: string;
+  let a: string[];
+  if (engine === 'memlab') {
+    cmd = process.execPath;
+    a = [cli, 'server', '--port', String(port), '--name', name, '-c', 'repl-ping-replica-period=30', 'save='];
+  } else {
+    if (!redisDir) redisDir = mkdtempSync(path.join(os.tmpdir(), 'memlab-bench-repl-'));
+    cmd = 'redis-server';
+    // No diskless-sync delay: the default waits 5 s for more replicas before syncing.
+    a = [...redisServerArgs(port), '--dir', redisDir, '--dbfilename', `${name}.rdb`, '--repl-ping-replica-period', '30', '--repl-diskless-sync-delay', '0'];
+  }
   if (replicaof) a.push('--replicaof', '127.0.0.1', String(replicaof));
-  // taskset execs the command: the pid is the node's own.
-  pids.set(port, launch(process.execPath, a, cpusList).pid!);
+  // taskset execs the command: the pid is the server's own.
+  servers.set(port, launch(cmd, a, cpusList));
   const until = Date.now() + 60_000;
   for (;;) {
     try {
       await command(port, ['PING']);
       return port;
     } catch {
-      if (Date.now() > until) die(`node ${name} did not start on port ${port}`);
+      if (Date.now() > until) die(`${engineLabel[engine]} ${name} did not start on port ${port}`);
       await sleep(50);
     }
   }
+}
+
+interface Setup {
+  engine: Engine;
+  /** A primary that never has replicas. */
+  alone: number;
+  primary: number;
+  replicas: number[];
+}
+
+/** Both primaries on the primary CPU, 2 replicas elsewhere, fully synced. */
+async function startPrimaryWithReplicas(engine: Engine): Promise<Setup> {
+  const alone = await startServer(engine, 'solo', PRIMARY_CPUS);
+  const primary = await startServer(engine, 'n1', PRIMARY_CPUS);
+  const replicas = [await startServer(engine, 'n2', OTHER_CPUS, primary), await startServer(engine, 'n3', OTHER_CPUS, primary)];
+  await waitReplicasOnline(primary, 2, replicas);
+  return { engine, alone, primary, replicas };
+}
+
+/** Kill a setup's servers and wait until they are gone, so they cost nothing later. */
+async function stopSetup(s: Setup): Promise<void> {
+  await Promise.all(
+    [s.alone, s.primary, ...s.replicas].map((port) => {
+      const p = servers.get(port)!;
+      if (p.exitCode !== null || p.signalCode !== null) return;
+      const gone = new Promise((r) => p.once('exit', r));
+      p.kill('SIGKILL');
+      return gone;
+    }),
+  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -192,14 +242,21 @@ async function infoField(port: number, field: string): Promise<string | undefine
   return new RegExp(`\\r\\n${field}:([^\\r]*)`).exec(r)?.[1];
 }
 
+/** Until the primary has n online replicas and each has its link up and applied all it was sent. */
 async function waitReplicasOnline(primary: number, n: number, replicas: number[]): Promise<void> {
   const until = Date.now() + 20_000;
+  const field = (info: string, f: string) => new RegExp(`\\r\\n${f}:([^\\r]*)`).exec(info)?.[1];
   for (;;) {
     const r = await command(primary, ['INFO', 'replication']);
     const online = (r.match(/state=online/g) ?? []).length;
-    if (online >= n) {
-      const off = Number(/master_repl_offset:(\d+)/.exec(r)?.[1]);
-      const caught = await Promise.all(replicas.map(async (p) => Number(await infoField(p, 'slave_repl_offset')) >= off));
+    if (online >= n && Number(field(r, 'connected_slaves')) >= n) {
+      const off = Number(field(r, 'master_repl_offset'));
+      const caught = await Promise.all(
+        replicas.map(async (p) => {
+          const ri = await command(p, ['INFO', 'replication']);
+          return field(ri, 'master_link_status') === 'up' && Number(field(ri, 'slave_repl_offset')) >= off;
+        }),
+      );
       if (caught.every(Boolean)) return;
     }
     if (Date.now() > until) die(`replicas of ${primary} did not come online`);
@@ -225,6 +282,51 @@ function redisBenchmark(port: number): number {
   const line = r.stdout.split('\n').find((l) => l.startsWith('"SET"'));
   if (!line) die(`unexpected redis-benchmark output: ${r.stdout}`);
   return Number(line.split(',')[1].replace(/"/g, ''));
+}
+
+interface Throughput {
+  base: number[];
+  withRep: number[];
+  catchUp: number[];
+  // CPU time per SET (µs): on a shared machine the fairer measure of what replication costs.
+  cpuAlone: number[];
+  cpuWith: number[];
+  cpuReplica: number[];
+  ratio: number;
+  cpuRatio: number;
+}
+
+/** redis-benchmark alternating between the lone primary and the one with replicas, `rounds` times. */
+async function throughputRounds(s: Setup): Promise<Throughput> {
+  const t: Throughput = { base: [], withRep: [], catchUp: [], cpuAlone: [], cpuWith: [], cpuReplica: [], ratio: NaN, cpuRatio: NaN };
+  const cpuOf = (port: number) => cpuMs(servers.get(port)!.pid!);
+  const replicaCpu = () => s.replicas.reduce((sum, p) => sum + cpuOf(p), 0);
+  const label = s.engine === 'memlab' ? '' : `${engineLabel[s.engine]} `;
+  for (let i = 0; i < rounds; i++) {
+    let c0 = cpuOf(s.alone);
+    t.base.push(redisBenchmark(s.alone));
+    t.cpuAlone.push(((cpuOf(s.alone) - c0) * 1000) / requests);
+    c0 = cpuOf(s.primary);
+    const r0 = replicaCpu();
+    t.withRep.push(redisBenchmark(s.primary));
+    t.cpuWith.push(((cpuOf(s.primary) - c0) * 1000) / requests);
+    const start = performance.now();
+    await waitReplicasOnline(s.primary, s.replicas.length, s.replicas);
+    t.catchUp.push(performance.now() - start);
+    t.cpuReplica.push(((replicaCpu() - r0) * 1000) / requests / s.replicas.length);
+    process.stdout.write(
+      `  ${label}round ${i + 1}: no replicas ${fmt(t.base[i], 0)} SET/s (${fmt(t.cpuAlone[i], 2)} µs CPU/SET), 2 replicas ${fmt(t.withRep[i], 0)} SET/s (${fmt(t.cpuWith[i], 2)} µs CPU/SET; each replica ${fmt(t.cpuReplica[i], 2)}), caught up ${fmt(t.catchUp[i], 0)} ms after\n`,
+    );
+  }
+  t.ratio = median(t.withRep) / median(t.base);
+  t.cpuRatio = median(t.cpuAlone) / median(t.cpuWith);
+  return t;
+}
+
+const target = (r: number) => fmt(r, 3) + (r >= 0.85 ? '  (target >= 0.85: met)' : '  (target >= 0.85: NOT met)');
+
+function throughputJson(t: Throughput) {
+  return { alone: t.base, withReplicas: t.withRep, ratio: t.ratio, cpuUsPerSetAlone: t.cpuAlone, cpuUsPerSetWithReplicas: t.cpuWith, cpuRatio: t.cpuRatio, replicaCpuUsPerSet: t.cpuReplica, catchUpMs: t.catchUp, clients, pipeline, requests };
 }
 
 // ---- 2. lag at a fixed rate ----
@@ -334,51 +436,31 @@ async function waitRun(primary: number): Promise<{ wait: number[]; set: number[]
 
 async function main(): Promise<void> {
   process.stdout.write(`bench:replication: ${cpus} CPUs; ${pin ? `primaries pinned to CPU ${PRIMARY_CPUS}, replicas and load to CPU ${OTHER_CPUS}` : 'no CPU pinning'}\n`);
-  const alone = await startNode('solo', PRIMARY_CPUS);
-  const primary = await startNode('n1', PRIMARY_CPUS);
-  const r1 = await startNode('n2', OTHER_CPUS, primary);
-  const r2 = await startNode('n3', OTHER_CPUS, primary);
-  await waitReplicasOnline(primary, 2, [r1, r2]);
+  const m = await startPrimaryWithReplicas('memlab');
+  const t = await throughputRounds(m);
+  const [r1, r2] = m.replicas;
+  const lag = await lagRun(m.primary, [r1, r2]);
+  const w = await waitRun(m.primary);
+  await stopSetup(m);
 
-  const base: number[] = [];
-  const withRep: number[] = [];
-  const catchUp: number[] = [];
-  // CPU time per SET (µs): on a shared machine the fairer measure of what replication costs.
-  const cpuAlone: number[] = [];
-  const cpuWith: number[] = [];
-  const cpuReplica: number[] = [];
-  const cpuOf = (port: number) => cpuMs(pids.get(port)!);
-  for (let i = 0; i < rounds; i++) {
-    let c0 = cpuOf(alone);
-    base.push(redisBenchmark(alone));
-    cpuAlone.push(((cpuOf(alone) - c0) * 1000) / requests);
-    c0 = cpuOf(primary);
-    const r0 = cpuOf(r1) + cpuOf(r2);
-    withRep.push(redisBenchmark(primary));
-    cpuWith.push(((cpuOf(primary) - c0) * 1000) / requests);
-    const t = performance.now();
-    await waitReplicasOnline(primary, 2, [r1, r2]);
-    catchUp.push(performance.now() - t);
-    cpuReplica.push(((cpuOf(r1) + cpuOf(r2) - r0) * 1000) / requests / 2);
-    process.stdout.write(
-      `  round ${i + 1}: no replicas ${fmt(base[i], 0)} SET/s (${fmt(cpuAlone[i], 2)} µs CPU/SET), 2 replicas ${fmt(withRep[i], 0)} SET/s (${fmt(cpuWith[i], 2)} µs CPU/SET; each replica ${fmt(cpuReplica[i], 2)}), caught up ${fmt(catchUp[i], 0)} ms after\n`,
-    );
-  }
-  const ratio = median(withRep) / median(base);
-  const cpuRatio = median(cpuAlone) / median(cpuWith);
-
-  const lag = await lagRun(primary, [r1, r2]);
-  const w = await waitRun(primary);
+  // Same throughput measurement with real Redis, one engine at a time so they don't share CPUs.
+  let ref: Throughput | null = null;
+  if ('version' in redis) {
+    process.stdout.write(`redis-server ${redis.version} reference, same setup:\n`);
+    const r = await startPrimaryWithReplicas('redis');
+    ref = await throughputRounds(r);
+    await stopSetup(r);
+  } else process.stdout.write(`redis-server reference skipped: ${redis.skipped}\n`);
 
   const rows: [string, string][] = [
     ['redis-benchmark', `SET -c ${clients} -P ${pipeline} -n ${requests} -d 32, median of ${rounds}`],
-    ['primary alone (SET/s)', fmt(median(base), 0)],
-    ['primary + 2 replicas (SET/s)', fmt(median(withRep), 0)],
-    ['relative throughput (wall clock)', fmt(ratio, 3) + (ratio >= 0.85 ? '  (target >= 0.85: met)' : '  (target >= 0.85: NOT met)')],
-    ['primary CPU per SET alone / 2 replicas (µs)', `${fmt(median(cpuAlone), 2)} / ${fmt(median(cpuWith), 2)}`],
-    ['relative throughput (CPU-bound estimate)', fmt(cpuRatio, 3) + (cpuRatio >= 0.85 ? '  (target >= 0.85: met)' : '  (target >= 0.85: NOT met)')],
-    ['replica CPU per replicated SET (µs)', fmt(median(cpuReplica), 2)],
-    ['replicas caught up after run (ms, max)', fmt(Math.max(...catchUp), 0)],
+    ['primary alone (SET/s)', fmt(median(t.base), 0)],
+    ['primary + 2 replicas (SET/s)', fmt(median(t.withRep), 0)],
+    ['relative throughput (wall clock)', target(t.ratio)],
+    ['primary CPU per SET alone / 2 replicas (µs)', `${fmt(median(t.cpuAlone), 2)} / ${fmt(median(t.cpuWith), 2)}`],
+    ['relative throughput (CPU-bound estimate)', target(t.cpuRatio)],
+    ['replica CPU per replicated SET (µs)', fmt(median(t.cpuReplica), 2)],
+    ['replicas caught up after run (ms, max)', fmt(Math.max(...t.catchUp), 0)],
     [`lag @ ${rate} SET/s, ${seconds} s (achieved ${fmt(lag.achieved, 0)}/s)`, ''],
     ['  replication lag p50 (ms)', fmt(pct(lag.lags, 50), 3)],
     ['  replication lag p99 (ms)', fmt(pct(lag.lags, 99), 3)],
@@ -390,6 +472,16 @@ async function main(): Promise<void> {
     ['  WAIT 1 round trip p99 (ms)', fmt(pct(w.wait, 99), 3)],
     ['  plain SET round trip p50 / p99 (ms)', `${fmt(pct(w.set, 50), 3)} / ${fmt(pct(w.set, 99), 3)}`],
   ];
+  if (ref && 'version' in redis)
+    rows.push(
+      [`redis-server reference (${redis.version}, same setup)`, ''],
+      ['  primary alone / + 2 replicas (SET/s)', `${fmt(median(ref.base), 0)} / ${fmt(median(ref.withRep), 0)}`],
+      ['  relative throughput (wall clock)', target(ref.ratio)],
+      ['  primary CPU per SET alone / 2 replicas (µs)', `${fmt(median(ref.cpuAlone), 2)} / ${fmt(median(ref.cpuWith), 2)}`],
+      ['  relative throughput (CPU-bound estimate)', target(ref.cpuRatio)],
+      ['  replica CPU per replicated SET (µs)', fmt(median(ref.cpuReplica), 2)],
+    );
+  else if ('skipped' in redis) rows.push(['redis-server reference', `skipped: ${redis.skipped}`]);
   const width = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write('\n');
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
@@ -400,9 +492,10 @@ async function main(): Promise<void> {
         {
           cpus,
           pinned: pin,
-          throughput: { alone: base, withReplicas: withRep, ratio, cpuUsPerSetAlone: cpuAlone, cpuUsPerSetWithReplicas: cpuWith, cpuRatio, replicaCpuUsPerSet: cpuReplica, catchUpMs: catchUp, clients, pipeline, requests },
+          throughput: throughputJson(t),
           lag: { rate, seconds, achieved: lag.achieved, p50: pct(lag.lags, 50), p99: pct(lag.lags, 99), max: pct(lag.lags, 100), samples: lag.lags.length, ackP50: pct(lag.acks, 50), ackP99: pct(lag.acks, 99) },
           wait: { n: waits, p50: pct(w.wait, 50), p99: pct(w.wait, 99), setP50: pct(w.set, 50), setP99: pct(w.set, 99) },
+          redisReference: ref && 'version' in redis ? { version: redis.version, throughput: throughputJson(ref) } : { skipped: 'skipped' in redis ? redis.skipped : 'not run' },
         },
         null,
         2,

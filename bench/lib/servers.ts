@@ -30,10 +30,15 @@ export async function waitPort(port: number): Promise<void> {
   throw new Error(`nothing listens on port ${port}`);
 }
 
+/** redis-server's arguments for loopback on `port` with persistence off. */
+export function redisServerArgs(port: number): string[] {
+  return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+}
+
 /** Debian's redis-server on a free loopback port, persistence off, once it listens. */
 export async function startRedisServer(): Promise<{ port: number; proc: ChildProcess }> {
   const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const proc = spawn('redis-server', redisServerArgs(port), { stdio: 'ignore' });
   await waitPort(port);
   return { port, proc };
 }
