@@ -3,8 +3,11 @@
  * redis-benchmark settings, runs alternating so drift hits both alike. Prints requests per
  * second per test and the ratio engine/redis, then memory per key with 1,000,000 string keys.
  *
+ * With 2+ CPUs both servers run on CPU 0 and redis-benchmark on CPU 1 (taskset): unpinned, the
+ * scheduler sometimes puts server and client on one core and a run halves, for either server.
+ *
  * Options: --quick (fewer requests), --rounds N (median of N alternating runs, default 3),
- * --tests set,get,... , --no-memory, --json FILE (write the table).
+ * --tests set,get,... , --no-memory, --no-pin, --json FILE (write the table).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -13,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flag, opt } from './lib/args.js';
 import { redisBenchmarkRow } from './lib/redis-benchmark.js';
-import { freePort, startRedisServer, waitPort } from './lib/servers.js';
+import { canPin, freePort, pinned, startRedisServer, waitPort } from './lib/servers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.resolve(here, '../cli/main.js');
@@ -22,6 +25,9 @@ const quick = flag('--quick');
 const rounds = Number(opt('--rounds', quick ? '1' : '3'));
 const tests = opt('--tests', 'set,get,incr,lpush,lpop,sadd,hset,zadd').split(',');
 const pipelines = [1, 16];
+const pin = !flag('--no-pin') && canPin();
+const SERVER_CPU = pin ? '0' : null;
+const CLIENT_CPU = pin ? '1' : null;
 
 interface Target {
   name: 'engine' | 'redis';
@@ -31,13 +37,13 @@ interface Target {
 
 async function startEngine(): Promise<Target> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ['--expose-gc', cli, 'server', '--port', String(port), '-c', 'loglevel=warning'], { stdio: 'inherit' });
+  const proc = spawn(...pinned(process.execPath, ['--expose-gc', cli, 'server', '--port', String(port), '-c', 'loglevel=warning'], SERVER_CPU), { stdio: 'inherit' });
   await waitPort(port);
   return { name: 'engine', port, proc };
 }
 
 async function startRedis(): Promise<Target> {
-  return { name: 'redis', ...(await startRedisServer()) };
+  return { name: 'redis', ...(await startRedisServer(SERVER_CPU)) };
 }
 
 function stop(t: Target): Promise<void> {
@@ -49,7 +55,7 @@ function stop(t: Target): Promise<void> {
 
 function redisBenchmark(port: number, test: string, pipeline: number): number {
   const n = pipeline === 1 ? (quick ? 50_000 : 200_000) : quick ? 300_000 : 2_000_000;
-  const cols = redisBenchmarkRow(['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-n', String(n), '-r', '100000', '-P', String(pipeline), '-t', test]);
+  const cols = redisBenchmarkRow(['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-n', String(n), '-r', '100000', '-P', String(pipeline), '-t', test], 2, CLIENT_CPU);
   return Number(cols[1]);
 }
 
@@ -141,7 +147,7 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   const rows: { test: string; pipeline: number; engine: number; redis: number; ratio: number }[] = [];
   try {
-    console.log(`redis-benchmark -c 50 -r 100000, ${rounds} alternating round(s), median rps`);
+    console.log(`redis-benchmark -c 50 -r 100000, ${rounds} alternating round(s), median rps; ${pin ? 'servers on CPU 0, redis-benchmark on CPU 1' : 'not pinned'}`);
     console.log('test      -P   engine rps    redis rps   engine/redis');
     for (const test of tests) {
       for (const p of pipelines) {

@@ -20,6 +20,11 @@ const TOMB = null;
 const MIN_CAPACITY = 16;
 /** Live plus tombstones stay at or below half the slots: probes stay short. */
 const MAX_FILL = 0.5;
+/**
+ * A rebuild sizes the table for at most this fill: growing at MAX_FILL then doubles
+ * exactly (a target of MAX_FILL / 2 would quadruple at the power-of-two boundaries).
+ */
+const REBUILD_FILL = 0.375;
 
 // Per-process seed: the layout (and SCAN order) is not predictable from outside.
 const SEED = (Math.random() * 0x100000000) | 0;
@@ -163,10 +168,10 @@ export class KeyTable<V> {
     this.tombs = 0;
   }
 
-  /** A fresh array sized for `n` keys at most a quarter full; drops tombstones. */
+  /** A fresh array sized for `n` keys at most REBUILD_FILL full; drops tombstones. */
   private rebuild(n: number): void {
     const old = this.slots;
-    const cap = KeyTable.capacityFor(Math.ceil(n / (MAX_FILL / 2)));
+    const cap = KeyTable.capacityFor(Math.ceil(n / REBUILD_FILL));
     this.slots = new Array(cap * 3).fill(EMPTY);
     this.mask = cap - 1;
     this.live = 0;
