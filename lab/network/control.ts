@@ -167,6 +167,8 @@ export interface SpawnProxyOptions {
   entry?: string;
   /** Start timeout, ms (default 10000). */
   timeoutMs?: number;
+  /** Measure and subtract the per-hop transit at start (default true; see transit.ts). */
+  calibrate?: boolean;
 }
 
 export interface ProxyProcess {
@@ -174,6 +176,8 @@ export interface ProxyProcess {
   control: Endpoint;
   client: ProxyClient;
   child: ChildProcess;
+  /** The per-hop transit it measured at start and subtracts from delays, ms. */
+  transitMs: number;
   /** Ask it to exit; SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -193,8 +197,10 @@ export async function spawnProxy(opts: SpawnProxyOptions = {}): Promise<ProxyPro
   const args = [entry, '--exit-with-stdin'];
   if (opts.clock) args.push('--clock', opts.clock);
   if (opts.coalesceMs !== undefined) args.push('--coalesce', String(opts.coalesceMs));
+  if (opts.calibrate === false) args.push('--no-calibrate');
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const timeoutMs = opts.timeoutMs ?? 10_000;
+  let transitMs = 0;
   const control = await new Promise<Endpoint>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => {
@@ -212,7 +218,8 @@ export async function spawnProxy(opts: SpawnProxyOptions = {}): Promise<ProxyPro
       if (nl < 0) return;
       clearTimeout(timer);
       try {
-        const ready = JSON.parse(out.slice(0, nl)) as { control: Endpoint };
+        const ready = JSON.parse(out.slice(0, nl)) as { control: Endpoint; transitMs?: number };
+        transitMs = ready.transitMs ?? 0;
         resolve(ready.control);
       } catch {
         reject(new Error(`delay line process: unexpected output ${out.slice(0, 200)}`));
@@ -229,6 +236,7 @@ export async function spawnProxy(opts: SpawnProxyOptions = {}): Promise<ProxyPro
     control,
     client,
     child,
+    transitMs,
     async stop(graceMs = 2000) {
       client.call('shutdown', {}).catch(() => {});
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

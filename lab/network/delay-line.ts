@@ -11,7 +11,9 @@
  * Accuracy: a release always lands some time after its deadline (the clock's wake-up, the
  * hop into this process). The line tracks the median of that lateness and schedules each
  * delayed chunk that much early (never below zero delay), so the achieved delay is centred
- * on the configured one instead of sitting a wake-up above it.
+ * on the configured one instead of sitting a wake-up above it. The hop itself (the proxy
+ * waking for an arrival, the extra loopback leg) is invisible to that tracker; `calibrate()`
+ * measures it once against a pass-through and subtracts it as well (transit.ts).
  *
  * Faults, per link: `cut` black-holes one or both directions (queued and arriving data is
  * dropped, connections stay open and silent, new connections are accepted but never reach
@@ -22,6 +24,7 @@
 import net from 'node:net';
 import { createClock, type Clock, type ClockKind, type ClockStats, type FireResult } from './clock.js';
 import { Histogram, type Summary } from './histogram.js';
+import { measureTransit, type TransitOptions } from './transit.js';
 
 export interface Endpoint {
   host: string;
@@ -95,12 +98,16 @@ export interface DelayLineOptions {
   random?: () => number;
   /** Release early by the tracked median lateness (default true; false: never early). */
   compensate?: boolean;
+  /** Per-hop transit to subtract from delayed chunks, ms (default 0; `calibrate()` measures it). */
+  transitMs?: number;
 }
 
 export interface DelayLineStats {
   clock: ClockStats;
   /** The current lateness compensation, ms. */
   compensationMs: number;
+  /** The per-hop transit subtracted from delays, ms (see transit.ts). */
+  transitMs: number;
   wakeups: number;
   links: number;
 }
@@ -590,7 +597,7 @@ export class Link {
     const now = performance.now();
     let delay = this.delayMs;
     if (this.jitterMs > 0) delay += (2 * this.line._random() - 1) * this.jitterMs;
-    if (delay > 0) delay = Math.max(0, delay - this.line._compensationMs);
+    if (delay > 0) delay = Math.max(0, delay - this.line._compensationMs - this.line._transitMs);
     let due = now + delay;
     if (due < p.lastDue) due = p.lastDue;
     p.lastDue = due;
@@ -691,6 +698,8 @@ export class DelayLine {
   readonly _random: () => number;
   /** @internal Running median of release lateness (ms), subtracted from delays. */
   _compensationMs = 0;
+  /** @internal Measured per-hop transit (ms), subtracted from delays. */
+  _transitMs = 0;
   private readonly compensate: boolean;
 
   constructor(opts: DelayLineOptions = {}) {
@@ -698,6 +707,7 @@ export class DelayLine {
     this.coalesceMs = opts.coalesceMs ?? 0.05;
     this._highWater = opts.highWaterBytes ?? 4 * 1024 * 1024;
     this._random = opts.random ?? Math.random;
+    this._transitMs = opts.transitMs ?? 0;
     this.clock = createClock(opts.clock ?? 'worker', (now) => this.fire(now), this.coalesceMs);
   }
 
@@ -735,7 +745,17 @@ export class DelayLine {
   }
 
   stats(): DelayLineStats {
-    return { clock: this.clock.stats(), compensationMs: this._compensationMs, links: this.links.size, wakeups: this.wakeups };
+    return { clock: this.clock.stats(), compensationMs: this._compensationMs, transitMs: this._transitMs, links: this.links.size, wakeups: this.wakeups };
+  }
+
+  /**
+   * Measure this machine's per-hop transit through the line (transit.ts) and subtract it
+   * from every delay from now on. Returns it (ms).
+   */
+  async calibrate(opts: TransitOptions = {}): Promise<number> {
+    this._transitMs = 0;
+    this._transitMs = await measureTransit(this, opts);
+    return this._transitMs;
   }
 
   /**

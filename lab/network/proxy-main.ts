@@ -1,7 +1,7 @@
 /**
  * Entry point of the delay line process (see control.ts `spawnProxy`):
  *   node dist/lab/network/proxy-main.js [--clock worker|timer|immediate] [--coalesce MS]
- *       [--control-port N] [--control-host 127.0.0.1] [--exit-with-stdin]
+ *       [--control-port N] [--control-host 127.0.0.1] [--exit-with-stdin] [--no-calibrate]
  * Prints one JSON line {"ready":true,"pid":..,"control":{host,port}} once it listens.
  */
 import { CLOCK_KINDS, type ClockKind } from './clock.js';
@@ -28,6 +28,8 @@ const coalesceMs = coalesce === undefined ? undefined : Number(coalesce);
 if (coalesceMs !== undefined && !(coalesceMs >= 0 && coalesceMs <= 1)) die('--coalesce must be a number of ms in [0, 1]');
 
 const line = new DelayLine({ clock, ...(coalesceMs === undefined ? {} : { coalesceMs }) });
+// Before any link exists, so the calibration has the machine's quiet transit to itself.
+const transitMs = process.argv.includes('--no-calibrate') ? 0 : await line.calibrate({ host });
 let stopping = false;
 const stop = () => {
   if (stopping) return;
@@ -38,7 +40,7 @@ const stop = () => {
 const control = new ControlServer(line, stop);
 try {
   const ep = await control.listen(host, port);
-  process.stdout.write(JSON.stringify({ ready: true, pid: process.pid, control: ep }) + '\n');
+  process.stdout.write(JSON.stringify({ ready: true, pid: process.pid, control: ep, transitMs }) + '\n');
 } catch (e) {
   die(`cannot listen for control on ${host}:${port}: ${(e as Error).message}`);
 }

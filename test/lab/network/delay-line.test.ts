@@ -2,6 +2,7 @@ import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DelayLine, type Link } from '../../../lab/network/delay-line.js';
 import { probe, startEchoServer, type EchoServer } from '../../../lab/network/probe.js';
+import { MAX_TRANSIT_MS } from '../../../lab/network/transit.js';
 import { connect, outcome, rng, SeqChecker, seqChunk, sleep, startSink, waitFor } from './helpers.js';
 
 let echo: EchoServer;
@@ -371,3 +372,46 @@ function roundTrip(s: net.Socket, msg: string): Promise<string> {
     s.write(msg);
   });
 }
+
+describe('transit calibration', () => {
+  it('measures a bounded per-hop transit and still never releases a round trip early', async () => {
+    const own = new DelayLine({ random: rng(7) });
+    try {
+      const t = await own.calibrate({ count: 60, passes: 2 });
+      expect(t).toBeGreaterThanOrEqual(0);
+      expect(t).toBeLessThanOrEqual(MAX_TRANSIT_MS);
+      expect(own.stats().transitMs).toBe(t);
+      // The calibration link is gone again.
+      expect(own.all()).toHaveLength(0);
+      const l = await own.addLink({ id: 'after', listen: { host: '127.1.9.200', port: 0 }, target: echo.endpoint, delayMs: 0.5 });
+      const r = await probe(l.listen, { protocol: 'echo', count: 200 });
+      // What was subtracted is what the hop really costs: the round trip stays at or above the configured 1 ms.
+      expect(r.p50).toBeGreaterThanOrEqual(1 - 0.07);
+      expect(r.p50).toBeLessThan(1 + 0.6);
+      // The link's own view is short by the transit (plus the coalescing window), not more.
+      expect(l.stats().forward.delay.p50).toBeGreaterThanOrEqual(0.5 - 0.05 - t - own.stats().compensationMs);
+      await l.close();
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('subtracts the transit from each delay, clamping at zero', async () => {
+    const own = new DelayLine({ transitMs: 0.3, compensate: false });
+    try {
+      const l = await own.addLink({ id: 'sub', listen: { host: '127.1.9.201', port: 0 }, target: echo.endpoint, delayMs: 0.8 });
+      const short = await own.addLink({ id: 'short', listen: { host: '127.1.9.202', port: 0 }, target: echo.endpoint, delayMs: 0.1 });
+      await probe(l.listen, { protocol: 'echo', count: 100 });
+      await probe(short.listen, { protocol: 'echo', count: 100 });
+      // 0.8 - 0.3 = 0.5 ms held per direction (plus the clock's lateness, not compensated here).
+      expect(l.stats().forward.delay.p50).toBeGreaterThanOrEqual(0.5 - 0.05);
+      expect(l.stats().forward.delay.p50).toBeLessThan(0.75);
+      // 0.1 - 0.3 < 0: released on arrival, like a pass-through.
+      expect(short.stats().forward.delay.p50).toBeLessThan(0.05);
+      await l.close();
+      await short.close();
+    } finally {
+      await own.close();
+    }
+  });
+});
