@@ -247,7 +247,10 @@ export function defaultLogConfig(replicas: readonly NodeId[], over: Partial<LogC
     campaignTimeoutMs: leaseMs * 3,
     readTimeoutMs: leaseMs / 4,
     maxBatch: 256,
-    maxInflight: 8,
+    // Few appends in flight per replica: under load the entries queued meanwhile go out as one
+    // bigger append, and per-message cost (JSON header, CRC pass, fsync turn, ack) dominates
+    // the log replicas' CPU. bench:durable, 256 connections: 0.40-0.48x plain at 8, 0.50-0.55x at 2.
+    maxInflight: 2,
     snapshotEvery: 0,
     ...over,
   };
