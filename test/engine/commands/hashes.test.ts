@@ -5,6 +5,7 @@ import { family } from '../../helpers/family.js';
 import { RawConnection } from '../../helpers/raw.js';
 import { rawCall, shape, type Tagged as R } from '../../helpers/raw-reply.js';
 import type { RealRedis } from '../../helpers/redis-server.js';
+import { rng as mulberry32 } from '../../helpers/rng.js';
 
 const fx = family({ real: 'hash' });
 const { effects, effectsOf, err, WRONGTYPE } = fx;
@@ -361,16 +362,6 @@ describe('hash effects and keyspace signals', () => {
 
 // ---------------------------------------------------------------------------------------
 // Differential: the same seeded command sequence against the engine and a real redis-server.
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = ['h1', 'h2', 'h3', 's1', 'str', 'none'];
 const FIELDS = ['f1', 'f2', 'f3', 'n', 'x', '', 'f\x00\xff'];

@@ -9,6 +9,7 @@ import type { Effect } from '../../../engine/commands/types.js';
 import type { Database } from '../../../engine/store/database.js';
 import { Deque } from '../../../engine/store/deque.js';
 import { SortedSet } from '../../../engine/store/sorted-set.js';
+import { rng as mulberry32 } from '../../helpers/rng.js';
 
 const fx = family();
 // Whole effects, not argv lists: the SCAN expiry test checks an effect's db.
@@ -378,16 +379,6 @@ describe('OBJECT', () => {
 
 // ---------------------------------------------------------------------------------------
 // Differential test against a real redis-server.
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KNOWN_ABSOLUTE = new Set(['4000000000', '4000000000000', '4000000000000000', '4100000000', '4100000000000']);
 

@@ -7,6 +7,7 @@ import type { TestEngine } from '../../helpers/engine.js';
 import { family, NOT_INT, WRONGTYPE } from '../../helpers/family.js';
 import { RawConnection } from '../../helpers/raw.js';
 import { haveRedisServer, type RealRedis, startRealRedis } from '../../helpers/redis-server.js';
+import { rng } from '../../helpers/rng.js';
 
 const fx = family();
 const { effects, effectsOf, err: errOf } = fx;
@@ -68,18 +69,6 @@ async function pipelineRaw(port: number, cmds: string[][], proto: 2 | 3): Promis
     i = j;
   }
   return replies;
-}
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('push, pop, length', () => {

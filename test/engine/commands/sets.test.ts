@@ -5,6 +5,7 @@ import { family } from '../../helpers/family.js';
 import { RawConnection } from '../../helpers/raw.js';
 import { rawCall, shape, type Tagged as R } from '../../helpers/raw-reply.js';
 import type { RealRedis } from '../../helpers/redis-server.js';
+import { rng as mulberry32 } from '../../helpers/rng.js';
 
 const fx = family({ real: 'set' });
 const { effects, effectsOf, err, WRONGTYPE } = fx;
@@ -401,16 +402,6 @@ describe('set effects and keyspace signals', () => {
 
 // ---------------------------------------------------------------------------------------
 // Differential: the same seeded command sequence against the engine and a real redis-server.
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = ['s1', 's2', 's3', 's4', 'h1', 'str', 'none'];
 const MEMBERS = ['1', '2', '3', '10', '-5', '100', 'a', 'b', 'c', '07', 'x y', '9223372036854775807', '', '-0', '+1', 'm\x00\xff'];

@@ -7,6 +7,7 @@ import { haveRedisServer, startRealRedis, type RealRedis } from '../../helpers/r
 import { formatDouble17g, parseFloat64 } from '../../../engine/commands/args.js';
 import { SortedSet } from '../../../engine/store/sorted-set.js';
 import { NULL_ARRAY } from '../../../engine/resp/reply.js';
+import { rng as prng } from '../../helpers/rng.js';
 
 const fx = family();
 const { effectsOf, err } = fx;
@@ -14,18 +15,6 @@ let engine: TestEngine, r: Redis;
 beforeAll(() => {
   ({ engine, r } = fx);
 });
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function encodeCommand(argv: string[]): string {
   let out = '*' + argv.length + '\r\n';

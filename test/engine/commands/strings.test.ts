@@ -6,6 +6,7 @@ import { RawConnection } from '../../helpers/raw.js';
 import { type Node, runPipeline as run } from '../../helpers/raw-reply.js';
 import { haveRedisServer, startRealRedis, type RealRedis } from '../../helpers/redis-server.js';
 import { Deque } from '../../../engine/store/deque.js';
+import { rng as mulberry32 } from '../../helpers/rng.js';
 
 const fx = family();
 const { effectsOf, err } = fx;
@@ -427,16 +428,6 @@ describe('expiry and WATCH signalling', () => {
 // ---------------------------------------------------------------------------------------
 // Differential test against a real redis-server: the same seeded command lines on both,
 // replies compared byte for byte.
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KNOWN_ABSOLUTE = new Set(['4000000000', '4000000000000', '4000000000000000']);
 

@@ -1,4 +1,6 @@
 import { EXACT, type Mode } from './resp.js';
+export { rng as prng } from '../../helpers/rng.js';
+import { rng as prng } from '../../helpers/rng.js';
 
 /**
  * A seeded generator of command sequences across every command family, for the
@@ -18,18 +20,6 @@ export type Step =
   | { op: 'sleep'; ms: number }
   | { op: 'scan'; argv: string[]; cursorAt: number; pairs: boolean }
   | { op: 'digest' };
-
-/** Deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STR_KEYS = ['str:a', 'str:b', 'num', 'flt'];
 const BIT_KEYS = ['bits:a', 'bits:b'];

@@ -3,6 +3,8 @@ import type Redis from 'ioredis';
 import { startEngine, type TestEngine } from '../../helpers/engine.js';
 import { existingReplication, replicationOf, type Replication } from '../../../engine/replication/replication.js';
 import { datasetDigest } from '../../../engine/store/digest.js';
+export { rng } from '../../helpers/rng.js';
+import { rng } from '../../helpers/rng.js';
 
 /**
  * A TCP relay in front of a node, to break one link on purpose: `cut` drops every
@@ -153,18 +155,6 @@ export async function cluster(n: number, config: Record<string, string | number 
         await e.stop();
       }
     },
-  };
-}
-
-/** Seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

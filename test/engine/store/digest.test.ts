@@ -7,17 +7,7 @@ import { SortedSet } from '../../../engine/store/sorted-set.js';
 import type { Value } from '../../../engine/store/value.js';
 import { startEngine } from '../../helpers/engine.js';
 import { haveRedisServer, startRealRedis } from '../../helpers/redis-server.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../helpers/rng.js';
 
 const db = (data: [string, Value][], expires: [string, number][] = [], id = 0) => ({ id, data: new Map(data), expires: new Map(expires) });
 

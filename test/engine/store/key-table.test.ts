@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KeyTable } from '../../../engine/store/key-table.js';
-
-/** Small deterministic PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../helpers/rng.js';
 
 function fullScan(t: KeyTable<unknown>, count: number, between?: (step: number) => void): string[] {
   const seen: string[] = [];

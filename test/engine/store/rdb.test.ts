@@ -12,19 +12,9 @@ import type { Value } from '../../../engine/store/value.js';
 import { loadRdbFile } from '../../../engine/commands/persistence.js';
 import { startEngine } from '../../helpers/engine.js';
 import { haveRedisServer, startRealRedis, type RealRedis } from '../../helpers/redis-server.js';
+import { rng } from '../../helpers/rng.js';
 
 // ---- random datasets ------------------------------------------------------------------
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randInt(r: () => number, n: number): number {
   return Math.floor(r() * n);

@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type LexBound, lexGteMin, lexLteMax, type LexRange, memberOf, nextOf, prevOf, type ScoreRange, scoreOf, SortedSet, type ZNode } from '../../../engine/store/sorted-set.js';
+import { rng as prng } from '../../helpers/rng.js';
 
 type Entry = [string, number];
-
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const cmp = (a: Entry, b: Entry) => (a[1] !== b[1] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 

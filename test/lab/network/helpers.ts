@@ -1,17 +1,6 @@
 import net from 'node:net';
 import type { Endpoint } from '../../../lab/network/delay-line.js';
-
-/** Deterministic PRNG (mulberry32) for chunk sizes and jitter. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../../helpers/rng.js';
 
 /** Byte k of a test stream: a period (251) prime to every chunk size pattern. */
 export const seqByte = (k: number) => k % 251;
