@@ -28,7 +28,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, redisServerArgs } from './lib/servers.js';
+import { canPin, freePort, pinned, redisServerArgs } from './lib/servers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.resolve(here, '../cli/main.js');
@@ -48,7 +48,7 @@ const seconds = Number(opt('--seconds', quick ? '3' : '10'));
 const waits = Number(opt('--waits', quick ? '1000' : '5000'));
 const jsonOut = opt('--json', '');
 const cpus = os.cpus().length;
-const pin = !args.includes('--no-pin') && cpus >= 2 && spawnSync('taskset', ['-V']).status === 0;
+const pin = !args.includes('--no-pin') && canPin();
 const PRIMARY_CPUS = '0';
 const OTHER_CPUS = cpus > 2 ? `1-${cpus - 1}` : '1';
 
@@ -79,7 +79,7 @@ process.on('exit', () => {
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => process.exit(130));
 
 function launch(cmd: string, argv: string[], cpusList: string | null): ChildProcess {
-  const [c, a] = cpusList && pin ? ['taskset', ['-c', cpusList, cmd, ...argv]] : [cmd, argv];
+  const [c, a] = pinned(cmd, argv, pin ? cpusList : null);
   const p = spawn(c, a, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   p.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
@@ -277,7 +277,7 @@ const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
 function redisBenchmark(port: number): number {
   const a = ['-h', '127.0.0.1', '-p', String(port), '-t', 'set', '-n', String(requests), '-c', String(clients), '-P', String(pipeline), '-r', '100000', '-d', '32', '--csv'];
-  const r = spawnSync(pin ? 'taskset' : 'redis-benchmark', pin ? ['-c', OTHER_CPUS, 'redis-benchmark', ...a] : a, { encoding: 'utf8' });
+  const r = spawnSync(...pinned('redis-benchmark', a, pin ? OTHER_CPUS : null), { encoding: 'utf8' });
   if (r.status !== 0) die(`redis-benchmark failed: ${r.stderr}`);
   const line = r.stdout.split('\n').find((l) => l.startsWith('"SET"'));
   if (!line) die(`unexpected redis-benchmark output: ${r.stdout}`);
