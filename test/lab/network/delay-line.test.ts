@@ -385,8 +385,9 @@ describe('transit calibration', () => {
       expect(own.all()).toHaveLength(0);
       const l = await own.addLink({ id: 'after', listen: { host: '127.1.9.200', port: 0 }, target: echo.endpoint, delayMs: 0.5 });
       const r = await probe(l.listen, { protocol: 'echo', count: 200 });
-      // What was subtracted is what the hop really costs: the round trip stays at or above the configured 1 ms.
-      expect(r.p50).toBeGreaterThanOrEqual(1 - 0.07);
+      // The calibration measured hops between processes; this probe and echo share the line's
+      // process and skip those wake-ups, so the round trip may come in short by at most 2 × t.
+      expect(r.p50).toBeGreaterThanOrEqual(1 - 0.07 - 2 * t);
       expect(r.p50).toBeLessThan(1 + 0.6);
       // The link's own view is short by the transit (plus the coalescing window), not more.
       expect(l.stats().forward.delay.p50).toBeGreaterThanOrEqual(0.5 - 0.05 - t - own.stats().compensationMs);
