@@ -14,7 +14,8 @@
  * Targets (issue 4): throughput >= 0.85 x plain; write p50 <= plain p50 + 1.3 x RTT + fsync
  * p50; read p50 within 10% of plain.
  *
- * Options: --rtt MS (1), --clients N (256), --requests N (300000), --latency-requests N
+ * Options: --rtt MS (1), --fsync inline|pool (where the log replicas fdatasync; inline),
+ * --modes plain,durable (one mode for A/B runs: no table), --clients N (256), --requests N (300000), --latency-requests N
  * (5000), --data BYTES (100), --rounds N (2), --pipeline N (1), --json FILE, --keep (leave
  * the run directory), --quick (fewer requests, one round).
  */
@@ -49,6 +50,8 @@ const rounds = Number(opt('--rounds', quick ? '1' : '2'));
 const pipeline = Number(opt('--pipeline', '1'));
 const jsonOut = opt('--json', '');
 const keep = flag('--keep');
+const fsyncMode = opt('--fsync', 'inline');
+const modes = opt('--modes', 'plain,durable').split(',') as Mode[];
 const commandLine = `node dist/bench/durable.js ${argv.join(' ')}`.trim();
 
 type Mode = 'plain' | 'durable';
@@ -144,7 +147,7 @@ async function startCluster(mode: Mode, runDir: string): Promise<Cluster> {
   const dir = path.join(runDir, mode);
   const procs: Proc[] = [];
   const logs = topology.nodes.filter((n) => n.kind === 'log');
-  for (const l of logs) procs.push(startProc(l.id, l.host, l.port, path.join(dir, l.id), ['lognode', '--id', l.id, '--bind', l.host, '--port', String(l.port), '--dir', path.join(dir, l.id)]));
+  for (const l of logs) procs.push(startProc(l.id, l.host, l.port, path.join(dir, l.id), ['lognode', '--id', l.id, '--bind', l.host, '--port', String(l.port), '--dir', path.join(dir, l.id), '--fsync', fsyncMode]));
   for (const n of topology.nodes.filter((x) => x.kind === 'engine')) {
     const args = ['server', '--name', n.id, '--bind', n.host, '--port', String(n.port), '--source-addr', n.host, '-c', 'loglevel=warning'];
     if (mode === 'durable') {
@@ -296,11 +299,12 @@ async function main(): Promise<void> {
   const runs: Record<Mode, ModeRun[]> = { plain: [], durable: [] };
   try {
     for (let r = 0; r < rounds; r++) {
-      for (const mode of ['plain', 'durable'] as Mode[]) runs[mode].push(await runMode(mode, path.join(runDir, `round${r + 1}`)));
+      for (const mode of modes) runs[mode].push(await runMode(mode, path.join(runDir, `round${r + 1}`)));
     }
   } finally {
     if (!keep) rmSync(runDir, { recursive: true, force: true });
   }
+  if (!modes.includes('plain') || !modes.includes('durable')) return; // one mode (A/B runs): its lines above are the result
   const m = (mode: Mode, k: keyof ModeRun) => median(runs[mode].map((x) => Number(x[k])));
   const plain = { w: m('plain', 'writeP50'), r: m('plain', 'readP50'), t: m('plain', 'throughput') };
   const dur = { w: m('durable', 'writeP50'), r: m('durable', 'readP50'), t: m('durable', 'throughput') };

@@ -12,15 +12,17 @@ export function registerLognode(program: Command): void {
     .option('-b, --bind <addr>', 'address to bind (any 127.x.y.z works on loopback)', '127.0.0.1')
     .requiredOption('--dir <dir>', 'directory of the log file (log.dat); created if missing')
     .option('--lease-ms <ms>', 'lease granted per append; must equal the engines\' --lease-ms', '2000')
+    .option('--fsync <where>', 'inline (block the loop for each group fdatasync) or pool (libuv thread pool)', 'inline')
     .option('--exit-with-parent', 'exit when stdin closes: the lab supervisor holds the other end')
     .addHelpText('after', '\nExample:\n  memlab lognode --id l1 --port 7101 --bind 127.0.1.4 --dir /tmp/lab/l1\n')
-    .action(async (opts: { id: string; port: string; bind: string; dir: string; leaseMs: string; exitWithParent?: boolean }) => {
+    .action(async (opts: { id: string; port: string; bind: string; dir: string; leaseMs: string; fsync: string; exitWithParent?: boolean }) => {
       const port = parsePort(opts.port, '--port');
       const leaseMs = Number(opts.leaseMs);
       if (!Number.isFinite(leaseMs) || leaseMs < 10) fail(`--lease-ms must be a number of milliseconds >= 10, got '${opts.leaseMs}'`);
+      if (opts.fsync !== 'inline' && opts.fsync !== 'pool') fail(`--fsync must be inline or pool, got '${opts.fsync}'`);
       let node: LogNode;
       try {
-        node = await LogNode.start({ id: opts.id, port, bind: opts.bind, dir: opts.dir, leaseMs });
+        node = await LogNode.start({ id: opts.id, port, bind: opts.bind, dir: opts.dir, leaseMs, fsync: opts.fsync as 'inline' | 'pool' });
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         if (err.code === 'EADDRINUSE') fail(`cannot listen on ${opts.bind}:${port}: the port is in use; pick another with --port`);

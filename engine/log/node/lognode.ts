@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { LogReplica, type ReplicaOut } from '../replica.js';
 import { Logger } from '../../server/logger.js';
-import { LogFile } from './storage.js';
+import { LogFile, type FsyncMode } from './storage.js';
 import { LogListener } from './transport.js';
 import type { WireMsg } from './codec.js';
 import type { ToReplica } from '../types.js';
@@ -20,12 +20,15 @@ export interface LogNodeOptions {
   leaseMs: number;
   logger?: Logger;
   compactBytes?: number;
+  fsync?: FsyncMode;
 }
 
 export class LogNode {
   readonly replica: LogReplica<Buffer>;
   private lastPromised: number;
   private messages = 0;
+  private queue: ReplicaOut<Buffer>[][] = [];
+  private performing = false;
   private readonly startedAt = Date.now();
 
   private constructor(
@@ -41,7 +44,7 @@ export class LogNode {
 
   static async start(opts: LogNodeOptions): Promise<LogNode> {
     const log = opts.logger ?? new Logger(opts.id);
-    const { file, recovery } = LogFile.open(opts.dir, { compactBytes: opts.compactBytes, log: (m) => log.info(m) });
+    const { file, recovery } = LogFile.open(opts.dir, { compactBytes: opts.compactBytes, fsync: opts.fsync, log: (m) => log.info(m) });
     const s = recovery.state;
     const last = s.entries.length ? s.entries[s.entries.length - 1] : null;
     log.info(
@@ -56,7 +59,7 @@ export class LogNode {
     const listener = new LogListener(opts.id, (msg, reply) => node!.onMessage(msg, reply), (m) => log.warn(m));
     node = new LogNode(opts, file, listener, replica, log);
     const addr = await listener.listen(opts.port, opts.bind);
-    log.info(`memlab log replica ${opts.id} ready on ${addr.address}:${addr.port} (pid ${process.pid}, lease ${opts.leaseMs} ms)`);
+    log.info(`memlab log replica ${opts.id} ready on ${addr.address}:${addr.port} (pid ${process.pid}, lease ${opts.leaseMs} ms, fdatasync ${file.fsyncMode})`);
     return node;
   }
 
@@ -77,12 +80,23 @@ export class LogNode {
   }
 
   private perform(outs: ReplicaOut<Buffer>[]): void {
-    for (const o of outs) {
-      if (o.kind === 'send') this.listener.send(o.to, o.msg);
-      else {
-        const id = o.id;
-        this.file.persist(o.ops, () => this.perform(this.replica.persisted(id, performance.now())));
+    // An inline fdatasync completes inside persist(): queue its outputs behind the rest of
+    // this batch so that sends leave in the order the machine produced them.
+    this.queue.push(outs);
+    if (this.performing) return;
+    this.performing = true;
+    try {
+      for (let batch = this.queue.shift(); batch; batch = this.queue.shift()) {
+        for (const o of batch) {
+          if (o.kind === 'send') this.listener.send(o.to, o.msg);
+          else {
+            const id = o.id;
+            this.file.persist(o.ops, () => this.perform(this.replica.persisted(id, performance.now())));
+          }
+        }
       }
+    } finally {
+      this.performing = false;
     }
     if (this.replica.promised !== this.lastPromised) {
       this.log.info(`promised epoch ${this.replica.promised} (was ${this.lastPromised}); log ends at ${this.replica.last.index}@${this.replica.last.epoch}`);
@@ -102,6 +116,7 @@ export class LogNode {
       base: this.replica.snapshot,
       fileBytes: f.bytes,
       persists: f.persists,
+      fsyncMode: f.fsyncMode,
       bytesWritten: f.bytesWritten,
       compactions: f.compactions,
       messages: this.messages,

@@ -214,7 +214,16 @@ export interface LogFileOptions {
   /** Rewrite the file once it exceeds this many bytes and holds less than half live data. */
   compactBytes?: number;
   log?: (msg: string) => void;
+  /**
+   * Where the fdatasync runs. 'inline' (default) blocks the event loop for it: appends that
+   * arrive meanwhile wait in the socket and form the next group anyway, and it saves the
+   * thread-pool hand-off (a futex wake plus an epoll wake-up per batch, ~0.1 ms and real
+   * CPU on a small VM). 'pool' runs it in libuv's thread pool.
+   */
+  fsync?: FsyncMode;
 }
+
+export type FsyncMode = 'inline' | 'pool';
 
 /**
  * The open log file. `persist` is called by one caller at a time (the replica machine
@@ -235,6 +244,7 @@ export class LogFile {
   compactions = 0;
   private readonly compactBytes: number;
   private readonly log: (msg: string) => void;
+  readonly fsyncMode: FsyncMode;
 
   private constructor(file: string, fd: number, size: number, mirror: DurableState<Buffer>, opts: LogFileOptions) {
     this.file = file;
@@ -244,6 +254,7 @@ export class LogFile {
     this.liveBytes = size;
     this.compactBytes = opts.compactBytes ?? 64 << 20;
     this.log = opts.log ?? (() => {});
+    this.fsyncMode = opts.fsync ?? 'inline';
   }
 
   /** Open (creating) `dir/log.dat`, recover it, cut a bad tail (durably). */
@@ -291,15 +302,14 @@ export class LogFile {
       process.exit(70);
     };
     // The write only copies into the page cache: done inline, it saves a thread-pool round
-    // trip per batch; the fdatasync runs in the pool while the loop gathers the next batch.
+    // trip per batch.
     try {
       for (let off = 0; off < buf.length; ) off += fs.writeSync(this.fd, buf, off, buf.length - off);
     } catch (e) {
       return fail('write', e as Error);
     }
     const t0 = performance.now();
-    fs.fdatasync(this.fd, (err) => {
-      if (err) return fail('fdatasync', err);
+    const synced = () => {
       this.fsyncMs.add(performance.now() - t0);
       this.batchRecords.add(ops.length);
       this.persists++;
@@ -310,6 +320,19 @@ export class LogFile {
       if (ops.some((o) => o.op === 'trim' || o.op === 'reset' || o.op === 'truncate')) this.maybeCompact();
       this.busy = false;
       done();
+    };
+    if (this.fsyncMode === 'inline') {
+      try {
+        fs.fdatasyncSync(this.fd);
+      } catch (e) {
+        return fail('fdatasync', e as Error);
+      }
+      synced();
+      return;
+    }
+    fs.fdatasync(this.fd, (err) => {
+      if (err) return fail('fdatasync', err);
+      synced();
     });
   }
 
