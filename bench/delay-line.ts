@@ -373,22 +373,27 @@ async function main(): Promise<void> {
   // At rest: one connection, PING ping-pong.
   const pingRows: string[][] = [];
   const directPing = await probe(engines.endpoints[0], { count: 2000, warmup: 200 });
-  pingRows.push(['direct', '-', fmt(directPing.p50), fmt(directPing.p99), fmt(directPing.p999)]);
+  pingRows.push(['direct', '-', fmt(directPing.p50), '-', '-', '-', fmt(directPing.p99), fmt(directPing.p999)]);
+  // Raw: the PING through the link (includes the engine's own reply time, the direct row);
+  // added: what the link adds to it, the quantity netem's delay would set.
+  const ok = (got: number, rtt: number) => (Math.abs(got - rtt) <= Math.max(0.1, 0.1 * rtt) ? 'yes' : 'no');
   for (const clock of loadOnly ? [] : clocks) {
     for (const rtt of rtts) {
       const proxy = await startProxy(clock, rtt, engines.endpoints.slice(0, 1));
       try {
         const r = await probe(proxy.listens[0], { count: 2000, warmup: 200 });
-        pingRows.push([clock, String(rtt), fmt(r.p50), fmt(r.p99), fmt(r.p999)]);
+        const added = r.p50 - directPing.p50;
+        pingRows.push([clock, String(rtt), fmt(r.p50), ok(r.p50, rtt), fmt(added), ok(added, rtt), fmt(r.p99), fmt(r.p999)]);
       } catch (e) {
-        pingRows.push([clock, String(rtt), `failed: ${(e as Error).message}`, '', '']);
+        pingRows.push([clock, String(rtt), `failed: ${(e as Error).message}`, '', '', '', '', '']);
       } finally {
         await proxy.stop();
       }
     }
   }
   console.log('\nat rest: PING ping-pong over one connection, 2000 round trips');
-  console.log(simpleTable(['config', 'rtt ms', 'p50 ms', 'p99 ms', 'p99.9 ms'], pingRows));
+  console.log(simpleTable(['config', 'rtt ms', 'p50 ms', 'p50 ok', 'added p50 ms', 'added ok', 'p99 ms', 'p99.9 ms'], pingRows));
+  console.log('p50 ok: within max(0.1 ms, 10%) of the configured RTT; added = p50 minus the direct p50 (the engine\'s own PING time).');
   console.log(`load average now ${load()}`);
 
   const rows: Row[] = [];
