@@ -56,6 +56,8 @@ interface CampaignState<P> {
  * has been seen for longer than a lease can last, campaigns: promises from a majority,
  * adopts the most up-to-date log among them, and hands over to a Writer.
  */
+const COLD_START_OFFSETS = 4;
+
 export class Follower<P = unknown> {
   private state: 'following' | 'campaigning' | 'waitSnapshot' | 'promoted' = 'following';
   private appliedPos: Position;
@@ -110,7 +112,7 @@ export class Follower<P = unknown> {
     const out: FollowerOut<P>[] = [];
     switch (this.state) {
       case 'following':
-        if (now - this.lastRenewalAt > campaignDelay(this.cfg)) this.startCampaign(now, out);
+        if (now - this.lastRenewalAt > this.campaignWait()) this.startCampaign(now, out);
         else if (!this.read || now - this.read.sentAt >= this.cfg.readTimeoutMs) this.sendRead(now, out);
         break;
       case 'campaigning':
@@ -227,6 +229,16 @@ export class Follower<P = unknown> {
   }
 
   // ---- takeover ----
+
+  /**
+   * On a log no writer has used yet (a cold start), node start-up jitter on a loaded machine
+   * (hundreds of ms) exceeds the offsets' steps, so they count COLD_START_OFFSETS times: the
+   * node with the smallest offset, the first AZ's, wins the first election.
+   */
+  private campaignWait(): number {
+    const cold = this.maxEpoch === 0 && this.mark === null;
+    return campaignDelay(this.cfg) + (cold ? (COLD_START_OFFSETS - 1) * this.cfg.campaignOffsetMs : 0);
+  }
 
   private startCampaign(now: number, out: FollowerOut<P>[]): void {
     const epoch = this.maxEpoch + 1;

@@ -85,6 +85,18 @@ describe('Follower: campaigning', () => {
     ]);
   });
 
+  it('on a cold start (no epoch, no writer seen) counts its offset four times, so start-up jitter cannot beat the first node', () => {
+    const f = new Follower<string>('N2', cfg, { snapshot: { index: 0, epoch: 0 }, incarnation: 'b1' }, 0);
+    const cold = campaignDelay(cfg) + 3 * cfg.campaignOffsetMs;
+    expect(f.tick(campaignDelay(cfg) + 1).some((o) => o.kind === 'campaign')).toBe(false);
+    expect(f.tick(cold).some((o) => o.kind === 'campaign')).toBe(false);
+    expect(f.tick(cold + 0.5)[0]).toEqual({ kind: 'campaign', epoch: 1 });
+    // Once any epoch is known, the plain offset applies (the test above).
+    const g = new Follower<string>('N3', cfg, { snapshot: { index: 0, epoch: 0 }, incarnation: 'b1' }, 0);
+    g.handle(readReply(g, g.tick(1), { promisedEpoch: 1 }), 2);
+    expect(g.tick(2 + campaignDelay(cfg) + 0.5)[0]).toEqual({ kind: 'campaign', epoch: 2 });
+  });
+
   it('adopts the most up-to-date promised log: highest last epoch first, then highest index', () => {
     const f = new Follower<string>('N2', cfg, { snapshot: { index: 0, epoch: 0 }, incarnation: 'b1' }, 0);
     f.handle(readReply(f, f.tick(1), { entries: [ent(1, 1)], commitIndex: 1, promisedEpoch: 2 }), 2);
