@@ -111,6 +111,7 @@ export class LogReplica<P = unknown> {
   private queued: PersistOp<P>[] = [];
   private nextPersistId = 1;
   private waiting: Waiting<P>[] = [];
+  private persistHeld = false;
 
   constructor(
     readonly id: NodeId,
@@ -176,6 +177,22 @@ export class LogReplica<P = unknown> {
         break;
     }
     this.check();
+    return out;
+  }
+
+  /**
+   * Start no persist until releasePersist(): the messages handled meanwhile (a process's
+   * event-loop turn) share one write and fsync. Without it, a caller whose persists complete
+   * at once (an inline fdatasync) would sync once per message.
+   */
+  holdPersist(): void {
+    this.persistHeld = true;
+  }
+
+  releasePersist(): ReplicaOut<P>[] {
+    this.persistHeld = false;
+    const out: ReplicaOut<P>[] = [];
+    this.startPersist(out);
     return out;
   }
 
@@ -396,7 +413,7 @@ export class LogReplica<P = unknown> {
   }
 
   private startPersist(out: ReplicaOut<P>[]): void {
-    if (this.inFlight || this.queued.length === 0) return;
+    if (this.persistHeld || this.inFlight || this.queued.length === 0) return;
     const ops = this.queued;
     this.queued = [];
     this.inFlight = { id: this.nextPersistId++, lastSeq: this.nextSeq };

@@ -29,6 +29,7 @@ export class LogNode {
   private messages = 0;
   private queue: ReplicaOut<Buffer>[][] = [];
   private performing = false;
+  private turnHeld = false;
   private readonly startedAt = Date.now();
 
   private constructor(
@@ -76,6 +77,15 @@ export class LogNode {
     if (msg.type === 'hello' || msg.type === 'statsReply') return;
     const t = (msg as { type: string }).type;
     if (t !== 'append' && t !== 'promise' && t !== 'fetch' && t !== 'read' && t !== 'trim') return;
+    if (!this.turnHeld) {
+      // Everything read in this event-loop turn, from every socket, shares one fsync.
+      this.turnHeld = true;
+      this.replica.holdPersist();
+      setImmediate(() => {
+        this.turnHeld = false;
+        this.perform(this.replica.releasePersist());
+      });
+    }
     this.perform(this.replica.handle(msg as ToReplica<Buffer>, performance.now()));
   }
 

@@ -67,6 +67,22 @@ describe('LogReplica: append', () => {
     expect(sends(after2).map((m) => (m as AppendReply).matchIndex)).toEqual([2, 3]);
   });
 
+  it('while held (one event-loop turn), starts no persist; releasing starts one for every message handled', () => {
+    const { r, disk } = replica();
+    r.holdPersist();
+    const a = r.handle(app({ entries: [ent(1, 1)] }), 1000);
+    const b = r.handle(app({ prevIndex: 1, prevEpoch: 1, entries: [ent(2, 1)] }), 1000);
+    expect(persists([...a, ...b])).toEqual([]);
+    expect(sends([...a, ...b])).toEqual([]);
+    const out = r.releasePersist();
+    expect(persists(out)).toHaveLength(1);
+    const replies = sync(r, disk, out, 1001) as AppendReply[];
+    expect(replies.map((x) => x.matchIndex)).toEqual([1, 2]);
+    expect(disk.entries.map((e) => e.index)).toEqual([1, 2]);
+    // Nothing queued: releasing again starts nothing.
+    expect(r.releasePersist()).toEqual([]);
+  });
+
   it('holds even a duplicate append until what it covers is durable', () => {
     const { r } = replica();
     const o1 = r.handle(app({ entries: [ent(1, 1)] }), 1000);
