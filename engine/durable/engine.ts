@@ -63,6 +63,13 @@ function now(): number {
   return performance.now();
 }
 
+/** Median append-to-commit time of the writer's recent entries, ms ('' when none). */
+function commitP50(w: { commitTimes: readonly number[] } | null): string {
+  if (!w || w.commitTimes.length === 0) return '';
+  const s = [...w.commitTimes].sort((a, b) => a - b);
+  return s[s.length >> 1].toFixed(3);
+}
+
 function defaultOffset(nodeId: string): number {
   const m = /(\d+)$/.exec(nodeId);
   return m ? Math.max(0, Number(m[1]) - 1) * 250 : 0;
@@ -95,6 +102,7 @@ export class DurableEngine implements Durability, EffectSink {
   private lastSnapshot: Position | null = null;
   private writerTrimmedTo = 0;
   private readonly timers: NodeJS.Timeout[] = [];
+  private holdTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private lastRole = '';
   readonly stats = { bytes: 0, entries: 0, effects: 0, commits: 0, fenced: 0, failedReplies: 0, applied: 0, applyErrors: 0, snapshots: 0, snapshotLoads: 0 };
@@ -146,6 +154,7 @@ export class DurableEngine implements Durability, EffectSink {
   close(): void {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
+    if (this.holdTimer) clearTimeout(this.holdTimer);
     this.links.close();
   }
 
@@ -286,6 +295,18 @@ export class DurableEngine implements Durability, EffectSink {
     const w = this.lc.currentWriter;
     this.servingUntil = w && w.ready ? w.leaseExpiry() : -Infinity;
     this.noteRole();
+    this.armHold();
+  }
+
+  /** Entries the writer holds back to gather (LogConfig.holdMs) leave when due, even if idle. */
+  private armHold(): void {
+    if (this.holdTimer || this.closed) return;
+    const at = this.lc.currentWriter?.holdUntil() ?? null;
+    if (at === null) return;
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = null;
+      if (!this.closed) this.perform(this.lc.flush(now()));
+    }, Math.max(0, at - now()));
   }
 
   private noteRole(): void {
@@ -489,6 +510,7 @@ export class DurableEngine implements Durability, EffectSink {
       `log_replicas:${this.cfg.replicas.length}`,
       `log_replicas_connected:${this.links.connected}`,
       `log_held_groups:${this.heldReplies}`,
+      `log_commit_p50_ms:${commitP50(w)}`,
       `log_entries_appended:${this.stats.entries}`,
       `log_effects_appended:${this.stats.effects}`,
       `log_appended_bytes:${this.stats.bytes}`,

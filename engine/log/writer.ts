@@ -244,7 +244,7 @@ export class Writer<P = unknown> {
         p.mode = 'pipeline';
         p.inflight = 0;
       } else if (r.matchIndex > r.prevIndex && p.inflight > 0) p.inflight--;
-      this.advance(out);
+      this.advance(out, now);
       this.sendTo(p, now, out);
     } else {
       if (p.mode === 'probe' && r.prevIndex !== p.probePrev) return; // stale
@@ -260,11 +260,12 @@ export class Writer<P = unknown> {
     }
   }
 
-  private advance(out: WriterOut<P>[]): void {
+  private advance(out: WriterOut<P>[], now: number): void {
     const matches = this.peers.map((p) => p.matchIndex).sort((a, b) => b - a);
     const n = matches[this.quorum - 1];
     // Only an entry of our own epoch is committed by counting replicas (Raft §5.4.2).
     if (n > this.commit && this.log.epochAt(n) === this.epoch) {
+      for (let i = Math.max(this.commit + 1, this.timesBase); i <= n; i++) this.noteCommitTime(now - this.times[i - this.timesBase]);
       this.commit = n;
       const drop = Math.min(this.commit + 1 - this.timesBase, this.times.length);
       if (drop > 64) {
@@ -283,10 +284,45 @@ export class Writer<P = unknown> {
   private sendTo(p: Peer, now: number, out: WriterOut<P>[]): void {
     const limit = p.mode === 'probe' ? 1 : this.cfg.maxInflight;
     while (p.inflight < limit && p.nextIndex <= this.log.lastIndex) {
+      if (this.holding(p, now)) break;
       const n = this.appendFrom(p, now, out);
       p.nextIndex += n;
       p.inflight++;
     }
+  }
+
+  /** Append-to-commit times of recent entries (ms), newest last: INFO's log_commit_p50_ms. */
+  readonly commitTimes: number[] = [];
+
+  private noteCommitTime(ms: number): void {
+    if (this.commitTimes.length >= 1024) this.commitTimes.splice(0, 512);
+    this.commitTimes.push(ms);
+  }
+
+  /** Past eagerInflight, p's next entry waits until it is holdMs old (see LogConfig). */
+  private holding(p: Peer, now: number): boolean {
+    if (p.mode !== 'pipeline' || p.inflight < this.cfg.eagerInflight) return false;
+    return now < this.entryTime(p.nextIndex) + this.cfg.holdMs;
+  }
+
+  /** When append() took entry i (long ago for entries before the kept window). */
+  private entryTime(i: number): number {
+    return i < this.timesBase ? -Infinity : this.times[i - this.timesBase];
+  }
+
+  /**
+   * The earliest time a held entry may leave (flush() then sends it), or null when nothing
+   * is held. The engine arms a timer for it; tick() also sends what is due.
+   */
+  holdUntil(): number | null {
+    if (this.fencedAt) return null;
+    let at: number | null = null;
+    for (const p of this.peers) {
+      if (p.mode !== 'pipeline' || p.inflight < this.cfg.eagerInflight || p.inflight >= this.cfg.maxInflight || p.nextIndex > this.log.lastIndex) continue;
+      const t = this.entryTime(p.nextIndex) + this.cfg.holdMs;
+      if (at === null || t < at) at = t;
+    }
+    return at;
   }
 
   /** Send entries from p.nextIndex; returns how many. */

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { EntryLog } from '../../../engine/log/entry-log.js';
-import { defaultLogConfig, leaseMargin, type AppendMsg, type AppendReply, type Bugs, type Entry } from '../../../engine/log/types.js';
+import { defaultLogConfig, leaseMargin, type AppendMsg, type AppendReply, type Bugs, type Entry, type LogConfig } from '../../../engine/log/types.js';
 import { Writer, type WriterOut } from '../../../engine/log/writer.js';
 
 const L = 100;
-const cfg = (bugs?: Bugs) =>
-  defaultLogConfig(['L1', 'L2', 'L3'], { leaseMs: L, heartbeatMs: 20, retransmitMs: 25, commitTimeoutMs: 200, maxInflight: 4, maxBatch: 8, bugs });
+// Every append in flight leaves at once here (eagerInflight = maxInflight); holding has its own test.
+const cfg = (bugs?: Bugs, over: Partial<LogConfig> = {}) =>
+  defaultLogConfig(['L1', 'L2', 'L3'], { leaseMs: L, heartbeatMs: 20, retransmitMs: 25, commitTimeoutMs: 200, maxInflight: 4, eagerInflight: 4, maxBatch: 8, bugs, ...over });
 
 const appends = (out: WriterOut<string>[], to?: string) =>
   out.filter((o) => o.kind === 'send' && (!to || o.to === to)).map((o) => (o as { to: string; msg: AppendMsg<string> }).msg);
@@ -27,8 +28,8 @@ function ack(from: string, m: AppendMsg<string>, over: Partial<AppendReply> = {}
 }
 
 /** A writer in epoch `epoch` whose no-op (index 1 on an empty log) is committed and which serves. */
-function serving(bugs?: Bugs, now = 1000) {
-  const w = new Writer<string>('N1', cfg(bugs), { epoch: 1, log: new EntryLog<string>(), applied: { index: 0, epoch: 0 } }, now);
+function serving(bugs?: Bugs, now = 1000, over: Partial<LogConfig> = {}) {
+  const w = new Writer<string>('N1', cfg(bugs, over), { epoch: 1, log: new EntryLog<string>(), applied: { index: 0, epoch: 0 } }, now);
   const out = w.flush(now);
   for (const id of ['L1', 'L2']) w.handle(ack(id, appends(out, id)[0]), now + 1);
   expect(w.ready).toBe(true);
@@ -91,6 +92,34 @@ describe('Writer: commit', () => {
     const second = appends(w.flush(1011), 'L1');
     expect(first.map((m) => m.prevIndex)).toEqual([1]);
     expect(second.map((m) => [m.prevIndex, m.entries.length])).toEqual([[2, 1]]);
+  });
+
+  it('past eagerInflight, holds an entry up to holdMs to gather, and sends at once when an ack frees a slot', () => {
+    const w = serving(undefined, 1000, { eagerInflight: 2, holdMs: 1 });
+    const sent = ['a', 'b'].map((e, k) => {
+      w.append(e, 1010 + k);
+      return appends(w.flush(1010 + k), 'L2');
+    });
+    expect(sent.map((m) => m.length)).toEqual([1, 1]);
+    expect(w.holdUntil()).toBeNull();
+    // Two in flight: c and d wait, gathered, until c is holdMs old.
+    w.append('c', 1012);
+    expect(appends(w.flush(1012), 'L2')).toEqual([]);
+    w.append('d', 1012.5);
+    expect(appends(w.flush(1012.5), 'L2')).toEqual([]);
+    expect(w.holdUntil()).toBe(1013);
+    const late = appends(w.flush(1013), 'L2');
+    expect(late.map((m) => m.entries.map((e) => e.payload))).toEqual([['c', 'd']]);
+    // An ack frees a slot below eagerInflight... (3 in flight, ack one: still 2, e is held)
+    w.append('e', 1014);
+    expect(appends(w.handle(ack('L2', sent[0][0]), 1014), 'L2')).toEqual([]);
+    // ...a second ack gets below it: e leaves at once, without waiting out its hold.
+    const freed = appends(w.handle(ack('L2', sent[1][0]), 1014.2), 'L2');
+    expect(freed.map((m) => m.entries.map((e) => e.payload))).toEqual([['e']]);
+    // tick() sends what is due too (progress without the engine's timer).
+    w.append('f', 1015);
+    expect(appends(w.flush(1015), 'L2')).toEqual([]);
+    expect(appends(w.tick(1016), 'L2').some((m) => m.entries.some((e) => e.payload === 'f'))).toBe(true);
   });
 
   it('backs up to the hint on a mismatch and probes from there', () => {
