@@ -20,7 +20,7 @@
  * the run directory), --quick (fewer requests, one round).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,7 @@ import { endpointFrom, linkOptions, planTopology, type Topology } from '../lab/n
 import { probe } from '../lab/network/probe.js';
 import { respOnce } from '../lab/cluster/resp.js';
 import { requestStats } from '../engine/log/node/stats-request.js';
+import { diskFsyncP50 } from '../lab/metrics/disk-fsync.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.resolve(here, '../cli/main.js');
@@ -212,28 +213,6 @@ function redisBenchmark(p: Proc, args: string[]): BenchRow {
 
 function logStats(p: Proc): Promise<Record<string, unknown>> {
   return requestStats({ id: p.id, host: p.host, port: p.port, from: 'bench', timeoutMs: 3000 });
-}
-
-/** The disk's fsync latency: 4 KiB appended and fdatasync'd, n times (ms). */
-function diskFsyncP50(dir: string, n = 300): number {
-  mkdirSync(dir, { recursive: true });
-  const f = path.join(dir, 'fsync-probe');
-  const fd = openSync(f, 'a');
-  const buf = Buffer.alloc(4096, 7);
-  const t: number[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      writeSync(fd, buf);
-      const t0 = performance.now();
-      fdatasyncSync(fd);
-      t.push(performance.now() - t0);
-    }
-  } finally {
-    closeSync(fd);
-    rmSync(f, { force: true });
-  }
-  t.sort((a, b) => a - b);
-  return t[Math.floor(t.length / 2)];
 }
 
 interface ModeRun {
