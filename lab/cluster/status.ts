@@ -181,7 +181,7 @@ export async function offlineStatus(state: ClusterState, opts: { probe?: boolean
 }
 
 /** The log fields the table shows (--json has them all). */
-const LOG_FIELDS = ['log_role', 'log_epoch', 'log_commit_index', 'log_applied_index', 'log_lag', 'log_serving'];
+const LOG_FIELDS = ['log_role', 'log_epoch', 'log_commit_index', 'log_applied_index', 'log_lag', 'log_serving', 'log_commit_p50_ms'];
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const fmt = (x: number | undefined | null, d = 3) => (x === undefined || x === null || Number.isNaN(x) ? '-' : x.toFixed(d));
@@ -194,7 +194,7 @@ export function formatStatus(st: ClusterStatus): string {
   lines.push(`${pad('node', 6)}${pad('kind', 8)}${pad('az', 8)}${pad('role', 9)}${pad('process', 9)}${pad('pid', 9)}${pad('offset', 12)}${pad('lag', 10)}following / log`);
   for (const n of st.nodes) {
     const lag = n.lagBytes !== undefined ? `${n.lagBytes}B` : '-';
-    const extra = n.log ? LOG_FIELDS.filter((k) => n.log![k] !== undefined).map((k) => `${k.slice(4)}=${n.log![k]}`).join(' ') : n.following !== undefined ? `${n.following ?? '?'} link ${n.linkUp ? 'up' : 'down'}` : n.error ? n.error : '';
+    const extra = n.log ? LOG_FIELDS.filter((k) => n.log![k] !== undefined && n.log![k] !== '').map((k) => `${k.slice(4)}=${n.log![k]}`).join(' ') : n.following !== undefined ? `${n.following ?? '?'} link ${n.linkUp ? 'up' : 'down'}` : n.error ? n.error : '';
     lines.push(`${pad(n.id, 6)}${pad(n.kind, 8)}${pad(n.az, 8)}${pad(n.role, 9)}${pad(n.process, 9)}${pad(String(n.pid ?? '-'), 9)}${pad(n.offset === undefined ? '-' : String(n.offset), 12)}${pad(lag, 10)}${extra}`);
   }
   if (st.links.length) {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectCapabilities, DURABLE_UNAVAILABLE } from '../../../lab/cluster/caps.js';
 import { up, type Cluster } from '../../../lab/cluster/index.js';
 import { resolveSpec } from '../../../lab/cluster/profile.js';
+import { formatStatus } from '../../../lab/cluster/status.js';
 import { respOnce, RespClient } from '../../../lab/cluster/resp.js';
 import { readState, type ClusterState } from '../../../lab/cluster/state.js';
 import { Supervisor } from '../../../lab/cluster/supervisor.js';
@@ -276,6 +277,11 @@ describe.skipIf(!built)('wait and durable modes', { timeout: 90_000 }, () => {
       await waitFor('a durable write', async () => (await respOnce(s.endpoint, ['SET', 'd', '1'], { localAddress: clientAddress(1, 5) })) === 'OK', 20_000, 200);
       const st = await c.status();
       expect(st.nodes.find((n) => n.id === 'n1')!.log?.log_role).toBe('writer');
+      // The writer times append to commit; status shows it for the writer only.
+      expect(Number(st.nodes.find((n) => n.id === 'n1')!.log?.log_commit_p50_ms)).toBeGreaterThan(0);
+      const rows = formatStatus(st).split('\n');
+      expect(rows.find((l) => l.startsWith('n1 '))).toMatch(/commit_p50_ms=\d+\.\d{3}/);
+      expect(rows.find((l) => l.startsWith('n2 '))).not.toMatch(/commit_p50_ms/);
     } finally {
       await c.down();
     }
