@@ -50,14 +50,15 @@ interface CampaignState<P> {
   fetch: { from: NodeId; next: number; target: Position; tail: Entry<P>[]; sentAt: number } | null;
 }
 
+/** How many times the campaign offsets count on a cold start (see campaignWait). */
+const COLD_START_OFFSETS = 4;
+
 /**
  * An engine replica's log client. Reads committed entries from the log replicas and emits
  * them in order; watches the writer's lease renewals as the replicas report them; once none
  * has been seen for longer than a lease can last, campaigns: promises from a majority,
  * adopts the most up-to-date log among them, and hands over to a Writer.
  */
-const COLD_START_OFFSETS = 4;
-
 export class Follower<P = unknown> {
   private state: 'following' | 'campaigning' | 'waitSnapshot' | 'promoted' = 'following';
   private appliedPos: Position;

@@ -95,6 +95,8 @@ export class Writer<P = unknown> {
   /** Append time of entries past the no-op, for the commit deadline. */
   private times: number[] = [];
   private timesBase: number;
+  /** Append-to-commit times of recent entries (ms), newest last: INFO's log_commit_p50_ms. */
+  readonly commitTimes: number[] = [];
 
   constructor(
     readonly id: NodeId,
@@ -291,9 +293,6 @@ export class Writer<P = unknown> {
     }
   }
 
-  /** Append-to-commit times of recent entries (ms), newest last: INFO's log_commit_p50_ms. */
-  readonly commitTimes: number[] = [];
-
   private noteCommitTime(ms: number): void {
     if (this.commitTimes.length >= 1024) this.commitTimes.splice(0, 512);
     this.commitTimes.push(ms);
@@ -301,13 +300,16 @@ export class Writer<P = unknown> {
 
   /** Past eagerInflight, p's next entry waits until it is holdMs old (see LogConfig). */
   private holding(p: Peer, now: number): boolean {
-    if (p.mode !== 'pipeline' || p.inflight < this.cfg.eagerInflight) return false;
-    return now < this.entryTime(p.nextIndex) + this.cfg.holdMs;
+    const at = this.releaseAt(p);
+    return at !== null && now < at;
   }
 
-  /** When append() took entry i (long ago for entries before the kept window). */
-  private entryTime(i: number): number {
-    return i < this.timesBase ? -Infinity : this.times[i - this.timesBase];
+  /** When p's next entry may leave while past eagerInflight (null: it leaves at once). */
+  private releaseAt(p: Peer): number | null {
+    if (p.mode !== 'pipeline' || p.inflight < this.cfg.eagerInflight) return null;
+    const i = p.nextIndex;
+    // Entries before the kept window (an adopted tail) are long due.
+    return i < this.timesBase ? -Infinity : this.times[i - this.timesBase] + this.cfg.holdMs;
   }
 
   /**
@@ -318,9 +320,9 @@ export class Writer<P = unknown> {
     if (this.fencedAt) return null;
     let at: number | null = null;
     for (const p of this.peers) {
-      if (p.mode !== 'pipeline' || p.inflight < this.cfg.eagerInflight || p.inflight >= this.cfg.maxInflight || p.nextIndex > this.log.lastIndex) continue;
-      const t = this.entryTime(p.nextIndex) + this.cfg.holdMs;
-      if (at === null || t < at) at = t;
+      if (p.inflight >= this.cfg.maxInflight || p.nextIndex > this.log.lastIndex) continue;
+      const t = this.releaseAt(p);
+      if (t !== null && (at === null || t < at)) at = t;
     }
     return at;
   }
