@@ -19,6 +19,7 @@ export interface HelloMsg {
 export interface StatsMsg {
   readonly type: 'stats';
   readonly from: string;
+  readonly resetSamples?: boolean;
 }
 export interface StatsReply {
   readonly type: 'statsReply';

@@ -72,6 +72,10 @@ export class LogNode {
     this.messages++;
     if (msg.type === 'stats') {
       reply({ type: 'statsReply', from: this.opts.id, stats: this.stats() });
+      if (msg.resetSamples) {
+        this.file.fsyncMs.reset();
+        this.file.batchRecords.reset();
+      }
       return;
     }
     if (msg.type === 'hello' || msg.type === 'statsReply') return;

@@ -10,6 +10,8 @@ export interface StatsRequest {
   /** Who asks (the request's `from`). */
   from: string;
   timeoutMs: number;
+  /** Start the fsync samples afresh after answering (the next request sees only what follows). */
+  resetSamples?: boolean;
 }
 
 export function requestStats(req: StatsRequest): Promise<Record<string, unknown>> {
@@ -20,7 +22,7 @@ export function requestStats(req: StatsRequest): Promise<Record<string, unknown>
       s.destroy();
       reject(new Error(`no stats from ${req.id}`));
     }, req.timeoutMs);
-    s.on('connect', () => s.write(encodeFrame({ type: 'stats', from: req.from })));
+    s.on('connect', () => s.write(encodeFrame({ type: 'stats', from: req.from, resetSamples: req.resetSamples || undefined })));
     s.on('data', (d: Buffer) => {
       for (const b of r.push(d)) {
         const m = decodeBody(b);

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from
 import path from 'node:path';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeRecords } from '../../../engine/log/node/storage.js';
 import { DurableCluster, isErr, logStats, readAll, RespError, sleep, until, WriteLoad, type RespValue } from './cluster.js';
 
 const LONG = 180_000;
@@ -130,7 +131,9 @@ describe('durable cluster', () => {
       for (let i = 0; i < 50; i++) expect(await pc.call(['SET', `one-down:${i}`, String(i)])).toBe('OK');
       // Tear l3's last record: cut its file in the middle of it.
       const file = path.join(c.logDir('l3'), 'log.dat');
-      const size = statSync(file).size;
+      // The file runs ahead of its records with zeros: tear at the end of the records.
+      const size = decodeRecords(readFileSync(file)).good;
+      expect(statSync(file).size).toBeGreaterThan(size);
       truncateSync(file, size - 7);
       l3.output = '';
       l3.start();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { crc32c } from '../../../engine/log/node/crc32c.js';
 import { decodeBody, encodeFrame, FrameReader, type WireMsg } from '../../../engine/log/node/codec.js';
-import { decodeRecords, encodeRecords, LogFile } from '../../../engine/log/node/storage.js';
+import { decodeRecords, encodeRecords, LogFile, PREALLOC } from '../../../engine/log/node/storage.js';
 import { parseLogList } from '../../../engine/log/node/transport.js';
 import { decodeEffects, EffectEncoder, encodeEffects } from '../../../engine/durable/effects.js';
 import type { PersistOp } from '../../../engine/log/replica.js';
@@ -108,6 +108,8 @@ describe('log list', () => {
   });
 });
 
+const allZeroFrom = (b: Buffer, from: number) => b.subarray(from).every((x) => x === 0);
+
 describe('log file', () => {
   const dirs: string[] = [];
   const tmp = () => {
@@ -148,7 +150,8 @@ describe('log file', () => {
     await persist(file, [{ op: 'append', entries: [entry(3, 1, 'c'.repeat(100))] }]);
     file.close();
     const f = path.join(dir, 'log.dat');
-    truncateSync(f, statSync(f).size - 30);
+    expect(statSync(f).size).toBeGreaterThan(file.bytes); // zeros run ahead of the records
+    truncateSync(f, file.bytes - 30);
     const { file: again, recovery } = LogFile.open(dir);
     expect(recovery.cut).toMatchObject({ at: good, reason: expect.stringMatching(/torn/) });
     expect(recovery.state.entries.map((e) => e.index)).toEqual([1, 2]);
@@ -168,11 +171,47 @@ describe('log file', () => {
     file.close();
     const f = path.join(dir, 'log.dat');
     const b = readFileSync(f);
-    b[b.length - 2] ^= 0x40; // flip a bit inside entry 2's payload
+    b[file.bytes - 2] ^= 0x40; // flip a bit inside entry 2's payload
     writeFileSync(f, b);
     const { recovery } = LogFile.open(dir);
     expect(recovery.cut?.reason).toMatch(/CRC32C mismatch/);
     expect(recovery.state.entries.map((e) => e.payload!.toString())).toEqual(['hello']);
+  });
+
+  it('writes zeros ahead of the records; recovery ends at them without a cut and drops stale bytes past the end', async () => {
+    const dir = tmp();
+    const f = path.join(dir, 'log.dat');
+    const { file } = LogFile.open(dir);
+    await persist(file, [{ op: 'append', entries: [entry(1, 1, 'a')] }]);
+    expect(statSync(f).size).toBe(file.bytes + PREALLOC);
+    // Cross the preallocated end a few times: each crossing extends the zeros again.
+    const big = 'x'.repeat(PREALLOC / 3);
+    for (let i = 2; i <= 8; i++) await persist(file, [{ op: 'append', entries: [entry(i, 1, big)] }]);
+    expect(statSync(f).size).toBeGreaterThanOrEqual(file.bytes + 8);
+    expect(allZeroFrom(readFileSync(f), file.bytes)).toBe(true);
+    const end = file.bytes;
+    file.close();
+    const clean = LogFile.open(dir);
+    expect(clean.recovery.cut).toBeNull();
+    expect(clean.recovery.bytes).toBe(end);
+    expect(clean.recovery.state.entries.map((e) => e.index)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(statSync(f).size).toBe(end); // truncated to the records; zeros come back with the next persist
+    clean.file.close();
+    // A crash can leave a later record on disk behind a header that never landed. It was never
+    // acknowledged; it must not survive behind the next record written at the same place.
+    const stale = encodeRecords([{ op: 'append', entries: [entry(9, 1, 'nine'), entry(10, 1, 'ten')] }]);
+    const b = Buffer.concat([readFileSync(f), stale, Buffer.alloc(64)]);
+    b.fill(0, end, end + 8); // entry 9's header lost
+    writeFileSync(f, b);
+    const torn = LogFile.open(dir);
+    expect(torn.recovery.cut).toMatchObject({ at: end, reason: expect.stringMatching(/impossible/) });
+    expect(statSync(f).size).toBe(end);
+    await persist(torn.file, [{ op: 'append', entries: [entry(9, 2, 'nine') ] }]);
+    torn.file.close();
+    const after = LogFile.open(dir);
+    expect(after.recovery.cut).toBeNull();
+    expect(after.recovery.state.entries.map((e) => `${e.index}@${e.epoch}`).slice(-2)).toEqual(['8@1', '9@2']);
+    after.file.close();
   });
 
   it('compacts once trimmed data dominates, keeping the live state', async () => {
