@@ -100,6 +100,22 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** Times the process went to sleep and was woken (voluntary context switches). */
+function wakeups(pid: number): number {
+  try {
+    const m = /voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The machine's idle and total CPU ticks so far (/proc/stat; iowait counts as idle). */
+function machineTicks(): { idle: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { idle: f[3] + f[4], total: f.slice(0, 8).reduce((a, b) => a + b, 0) };
+}
+
 function startProc(id: string, host: string, port: number, dir: string, args: string[]): Proc {
   mkdirSync(dir, { recursive: true });
   const child = spawn(process.execPath, [cli, ...args, '--exit-with-parent'], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -239,6 +255,10 @@ interface ModeRun {
   entriesPerFsync?: number;
   /** CPU microseconds per SET during the throughput run: whole cluster, primary, log replicas. */
   usPerSet: { cluster: number; primary: number; log: number };
+  /** Share of the machine's CPU time left idle during the throughput run. */
+  idle: number;
+  /** Sleeps (voluntary context switches) per SET during the throughput run: primary, log replicas together. */
+  wakesPerSet: { primary: number; log: number };
 }
 
 async function runMode(mode: Mode, runDir: string): Promise<ModeRun> {
@@ -256,6 +276,8 @@ async function runMode(mode: Mode, runDir: string): Promise<ModeRun> {
     const get1 = redisBenchmark(p, ['-c', '1', '-n', String(latencyRequests), '-t', 'get', '-r', '100000']);
     const pids = c.procs.map((x) => [x.id, x.child.pid!] as const);
     const cpu0 = new Map(pids.map(([id, pid]) => [id, cpuSeconds(pid)]));
+    const wake0 = new Map(pids.map(([id, pid]) => [id, wakeups(pid)]));
+    const ticks0 = machineTicks();
     const proxyCpu0 = cpuSeconds(c.proxy.pid);
     const info0 = mode === 'durable' ? await info(p) : null;
     const st0 = mode === 'durable' ? await Promise.all(logs.map((l) => logStats(l))) : [];
@@ -263,11 +285,15 @@ async function runMode(mode: Mode, runDir: string): Promise<ModeRun> {
     const tput = redisBenchmark(p, ['-c', String(clients), '-P', String(pipeline), '-n', String(requests), '-t', 'set', '-r', '1000000', '-d', String(dataBytes)]);
     const secs = (performance.now() - t0) / 1000;
     const cpu: Record<string, number> = {};
+    const ticks1 = machineTicks();
     for (const [id, pid] of pids) cpu[id] = (cpuSeconds(pid) - cpu0.get(id)!) / secs;
+    const idle = (ticks1.idle - ticks0.idle) / (ticks1.total - ticks0.total);
+    const wakes = (ids: string[]) => ids.reduce((a, id) => a + wakeups(pids.find((x) => x[0] === id)![1]) - wake0.get(id)!, 0) / (tput.rps * secs);
     cpu.proxy = (cpuSeconds(c.proxy.pid) - proxyCpu0) / secs;
     const per = (ids: string[]) => (ids.reduce((a, id) => a + cpu[id], 0) / tput.rps) * 1e6;
     const usPerSet = { cluster: per(Object.keys(cpu)), primary: per([p.id]), log: per(Object.keys(cpu).filter((k) => k.startsWith('l'))) };
-    const run: ModeRun = { mode, primary: p.id, writeP50: set1.p50, writeP99: set1.p99, readP50: get1.p50, throughput: tput.rps, tputP50: tput.p50, rttP50: rtt.p50, cpu, usPerSet };
+    const wakesPerSet = { primary: wakes([p.id]), log: wakes(pids.map((x) => x[0]).filter((k) => k.startsWith('l'))) };
+    const run: ModeRun = { mode, primary: p.id, writeP50: set1.p50, writeP99: set1.p99, readP50: get1.p50, throughput: tput.rps, tputP50: tput.p50, rttP50: rtt.p50, cpu, usPerSet, idle, wakesPerSet };
     if (mode === 'durable') {
       const st = await Promise.all(logs.map((l) => logStats(l)));
       run.logFsyncP50 = median(st.map((s) => Number(s.fsyncP50Ms)));
@@ -284,7 +310,8 @@ async function runMode(mode: Mode, runDir: string): Promise<ModeRun> {
     }
     const line = `${mode.padEnd(8)} primary ${p.id}: SET p50 ${set1.p50.toFixed(3)} ms, GET p50 ${get1.p50.toFixed(3)} ms, ${Math.round(tput.rps)} SET/s with ${clients} connections (p50 ${tput.p50.toFixed(3)} ms), RTT p50 ${rtt.p50.toFixed(3)} ms`;
     process.stderr.write(line + '\n');
-    process.stderr.write(`         CPU (cores) during throughput: ${Object.entries(cpu).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}\n`);
+    process.stderr.write(`         CPU (cores) during throughput: ${Object.entries(cpu).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}; machine idle ${(idle * 100).toFixed(0)}%\n`);
+    process.stderr.write(`         sleeps per SET: primary ${wakesPerSet.primary.toFixed(3)}${mode === 'durable' ? `, log replicas ${wakesPerSet.log.toFixed(3)}` : ''}\n`);
     process.stderr.write(`         CPU per SET: cluster ${usPerSet.cluster.toFixed(1)} us, primary ${usPerSet.primary.toFixed(1)} us${mode === 'durable' ? `, log replicas ${usPerSet.log.toFixed(1)} us` : ''}\n`);
     if (mode === 'durable') process.stderr.write(`         batching: ${run.setsPerEntry!.toFixed(1)} SETs per entry, ${run.entriesPerFsync!.toFixed(2)} entries per fsync, ${Math.round(run.fsyncsPerSec!)} fsyncs/s per log replica (fsync p50 ${run.logFsyncP50!.toFixed(3)} ms); commit p50 ${run.commitP50!.toFixed(3)} ms\n`);
     return run;
@@ -326,10 +353,14 @@ async function main(): Promise<void> {
   const latFsync = median(runs.durable.map((x) => x.latencyFsyncP50 ?? NaN));
   const writeBoundOwn = plain.w + 1.3 * rtt + latFsync;
   const us = (mode: Mode, k: 'cluster' | 'primary' | 'log') => median(runs[mode].map((x) => x.usPerSet[k]));
+  const med = (mode: Mode, f: (r: ModeRun) => number) => median(runs[mode].map(f));
+  const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   const rows = [
     ['', 'plain', 'durable', 'target', 'met'],
     [`SET/s, ${clients} conns${pipeline > 1 ? ` x P${pipeline}` : ''}`, plain.t.toFixed(0), dur.t.toFixed(0), `>= ${(0.85 * plain.t).toFixed(0)} (0.85x); got ${(dur.t / plain.t).toFixed(2)}x`, dur.t >= 0.85 * plain.t ? 'yes' : 'NO'],
     ['  cluster CPU us/SET', us('plain', 'cluster').toFixed(1), us('durable', 'cluster').toFixed(1), `CPU-bound ratio ${(us('plain', 'cluster') / us('durable', 'cluster')).toFixed(2)}x (log replicas ${us('durable', 'log').toFixed(1)} us)`, ''],
+    ['  machine idle', pct(m('plain', 'idle')), pct(m('durable', 'idle')), 'during the throughput run: 0% = CPU-bound', ''],
+    ['  primary sleeps/SET', med('plain', (x) => x.wakesPerSet.primary).toFixed(3), med('durable', (x) => x.wakesPerSet.primary).toFixed(3), `each a wake-up (log replicas: ${med('durable', (x) => x.wakesPerSet.log).toFixed(3)})`, ''],
     ['  primary CPU us/SET', us('plain', 'primary').toFixed(1), us('durable', 'primary').toFixed(1), `primary-bound ratio ${(us('plain', 'primary') / us('durable', 'primary')).toFixed(2)}x`, ''],
     ['SET p50 ms, 1 conn', plain.w.toFixed(3), dur.w.toFixed(3), `<= ${writeBound.toFixed(3)} (plain + 1.3 x ${rttMs} + fsync ${fsync.toFixed(3)})`, dur.w <= writeBound ? 'yes' : 'NO'],
     ['', '', '', `<= ${writeBoundAchieved.toFixed(3)} (plain + 1.3 x achieved ${rtt.toFixed(3)} + fsync)`, dur.w <= writeBoundAchieved ? 'yes' : 'NO'],
