@@ -34,6 +34,7 @@ interface BenchFlags {
   nodes?: string;
   rtt: string;
   topology?: string;
+  sameAz: string;
   tlsInsecure?: boolean;
   progress: string;
   list?: boolean;
@@ -111,6 +112,11 @@ export function registerBench(program: Command): void {
     .option('--nodes <n>', 'nodes billed for --target (primary + replicas; default 3)')
     .option('--rtt <d>', 'cross-AZ round trip of the lab cluster', '1ms')
     .option('--topology <name|file>', 'topology profile for the lab cluster')
+    .option(
+      '--same-az <kind>',
+      "lab cluster's same-AZ paths, clients to the primary included: direct (no proxy CPU on the client path; the bench injects no faults) or proxy (a zero-delay link, as memlab up)",
+      'direct',
+    )
     .option('--tls-insecure', 'with rediss://, do not verify the server certificate')
     .option('--progress <style>', 'auto, tty (bar), plain (lines) or none', 'auto')
     .option('--list', 'list the workload profiles and exit')
@@ -140,6 +146,7 @@ dedicated flags are applied after --set. Workloads: ${listProfiles('workloads').
       const nodes = positiveInt(o.nodes, '--nodes');
       const rttMs = parseDuration(o.rtt);
       if (rttMs === null) fail(`--rtt must be a duration such as 1ms or 500us, got '${o.rtt}'`);
+      if (o.sameAz !== 'direct' && o.sameAz !== 'proxy') fail(`--same-az must be direct or proxy, got '${o.sameAz}'`);
 
       let targetMode: Mode | undefined;
       let modes: Mode[] | undefined;
@@ -195,7 +202,7 @@ dedicated flags are applied after --set. Workloads: ${listProfiles('workloads').
           pricingPath: pricing.path,
           nodeTypes,
           nodes,
-          topology: { rttMs: rttMs!, ...(o.topology ? { profile: o.topology } : {}) },
+          topology: { rttMs: rttMs!, sameAz: o.sameAz as 'direct' | 'proxy', ...(o.topology ? { profile: o.topology } : {}) },
           progress: o.progress as 'auto',
           signal: abort.signal,
         },

@@ -31,6 +31,8 @@ export interface TopologyOverrides {
   jitterMs?: number;
   /** A topology profile name or file. */
   profile?: string;
+  /** Same-AZ paths (clients to the primary): through a zero-delay proxy link, or direct. */
+  sameAz?: 'proxy' | 'direct';
   [key: string]: unknown;
 }
 

@@ -132,6 +132,8 @@ export interface UpOverrides {
   /** Engine options of single nodes, e.g. { n2: { 'replica-priority': 50 } }. */
   nodeConfig?: Record<string, Record<string, string | number | boolean>>;
   failoverTimeoutMs?: number;
+  /** Overrides the profile's proxy.sameAz (memlab bench: direct, it injects no faults). */
+  sameAz?: 'proxy' | 'direct';
 }
 
 /** A fully resolved cluster description: plain data, stored in the state file. */
@@ -247,7 +249,7 @@ export function resolveSpec(o: UpOverrides = {}): ClusterSpec {
     supervisor: { az: supAz, masterName: sup.masterName, probeIntervalMs, downAfterMs, failoverTimeoutMs: o.failoverTimeoutMs ?? ms(sup.failoverTimeout, 'supervisor.failoverTimeout', src) },
     engineConfig,
     nodeConfig,
-    sameAz: p.proxy.sameAz,
+    sameAz: o.sameAz ?? p.proxy.sameAz,
     clock: p.proxy.clock,
     dockerImage: p.docker.image,
   };

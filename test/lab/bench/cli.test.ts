@@ -40,6 +40,12 @@ describe('memlab bench: input errors', () => {
     expect((await memlab(['bench', '--target', 'redis://127.0.0.1:1', '--mode', 'strong'])).stderr).toMatch(/unknown mode 'strong'/);
   });
 
+  it('rejects a bad --same-az', async () => {
+    const r = await memlab(['bench', '--same-az', 'sideways']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--same-az must be direct or proxy, got 'sideways'/);
+  });
+
   it('reports an unreachable target as an error, not as results', async () => {
     const r = await memlab(['bench', '--target', 'redis://127.0.0.1:1', '--duration', '1s', '--out', tmpDir()]);
     expect(r.code).toBe(1);

@@ -25,6 +25,8 @@ describe('topology profiles', () => {
     expect(s.azs).toEqual(['az-a', 'az-b', 'az-c', 'az-d', 'az-e']);
     expect(s).toMatchObject({ mode: 'wait', rttMs: 2, jitterMs: 0, replicas: 4, net: 'proxy' });
     expect(resolveSpec({ azs: 1 }).azs).toEqual(['az-a']);
+    expect(resolveSpec().sameAz).toBe('proxy');
+    expect(resolveSpec({ sameAz: 'direct' }).sameAz).toBe('direct');
   });
 
   it('a copied profile is validated with errors naming the file and the field', () => {

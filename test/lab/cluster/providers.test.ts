@@ -1,7 +1,7 @@
 /** The lab cluster behind bench's ClusterProvider and chaos's ChaosClusterProvider. */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { benchStatePath, createClusterProvider } from '../../../lab/cluster/bench-provider.js';
+import { benchStatePath, benchUpOptions, createClusterProvider } from '../../../lab/cluster/bench-provider.js';
 import { up, type SupervisorEvent } from '../../../lab/cluster/index.js';
 import { respOnce } from '../../../lab/cluster/resp.js';
 import { built, notBuiltReason, pidAlive, tmpDir, waitFor } from './helpers.js';
@@ -27,6 +27,20 @@ describe.skipIf(!built)('providers', { timeout: 90_000 }, () => {
     }
     expect(readState(statePath)).toBeNull();
     for (const n of s.nodes) expect(pidAlive(n.pid!)).toBe(false);
+  });
+
+  it('bench: --same-az direct puts the client on the primary itself, past the delay line', async () => {
+    process.env.MEMLAB_STATE_DIR = tmpDir();
+    expect(benchUpOptions('plain', { rttMs: 1 }).sameAz).toBeUndefined(); // the profile decides
+    const h = await createClusterProvider().up('plain', { rttMs: 1, sameAz: 'direct' });
+    const s = readState(benchStatePath())!;
+    try {
+      const n1 = s.nodes.find((n) => n.id === 'n1')!;
+      expect(h.endpoint).toEqual({ host: n1.host, port: n1.port });
+      expect(await respOnce(h.endpoint, ['PING'])).toBe('PONG');
+    } finally {
+      await h.down();
+    }
   });
 
   it('chaos needs: per-node priorities, several targets in one step, events, settled, running', async () => {
