@@ -63,13 +63,6 @@ function now(): number {
   return performance.now();
 }
 
-/** Median append-to-commit time of the writer's recent entries, ms ('' when none). */
-function commitP50(w: { commitTimes: readonly number[] } | null): string {
-  if (!w || w.commitTimes.length === 0) return '';
-  const s = [...w.commitTimes].sort((a, b) => a - b);
-  return s[s.length >> 1].toFixed(3);
-}
-
 function defaultOffset(nodeId: string): number {
   const m = /(\d+)$/.exec(nodeId);
   return m ? Math.max(0, Number(m[1]) - 1) * 250 : 0;
@@ -510,7 +503,7 @@ export class DurableEngine implements Durability, EffectSink {
       `log_replicas:${this.cfg.replicas.length}`,
       `log_replicas_connected:${this.links.connected}`,
       `log_held_groups:${this.heldReplies}`,
-      `log_commit_p50_ms:${commitP50(w)}`,
+      `log_commit_p50_ms:${w?.commitTimes.percentile(50)?.toFixed(3) ?? ''}`,
       `log_entries_appended:${this.stats.entries}`,
       `log_effects_appended:${this.stats.effects}`,
       `log_appended_bytes:${this.stats.bytes}`,

@@ -1,4 +1,5 @@
 import { EntryLog } from './entry-log.js';
+import { Samples } from './samples.js';
 import {
   invariant,
   leaseMargin,
@@ -95,8 +96,8 @@ export class Writer<P = unknown> {
   /** Append time of entries past the no-op, for the commit deadline. */
   private times: number[] = [];
   private timesBase: number;
-  /** Append-to-commit times of recent entries (ms), newest last: INFO's log_commit_p50_ms. */
-  readonly commitTimes: number[] = [];
+  /** Append-to-commit times of the newest entries (ms): INFO's log_commit_p50_ms. */
+  readonly commitTimes = new Samples(1024);
 
   constructor(
     readonly id: NodeId,
@@ -267,7 +268,7 @@ export class Writer<P = unknown> {
     const n = matches[this.quorum - 1];
     // Only an entry of our own epoch is committed by counting replicas (Raft §5.4.2).
     if (n > this.commit && this.log.epochAt(n) === this.epoch) {
-      for (let i = Math.max(this.commit + 1, this.timesBase); i <= n; i++) this.noteCommitTime(now - this.times[i - this.timesBase]);
+      for (let i = Math.max(this.commit + 1, this.timesBase); i <= n; i++) this.commitTimes.add(now - this.times[i - this.timesBase]);
       this.commit = n;
       const drop = Math.min(this.commit + 1 - this.timesBase, this.times.length);
       if (drop > 64) {
@@ -291,11 +292,6 @@ export class Writer<P = unknown> {
       p.nextIndex += n;
       p.inflight++;
     }
-  }
-
-  private noteCommitTime(ms: number): void {
-    if (this.commitTimes.length >= 1024) this.commitTimes.splice(0, 512);
-    this.commitTimes.push(ms);
   }
 
   /** Past eagerInflight, p's next entry waits until it is holdMs old (see LogConfig). */

@@ -26,6 +26,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32c } from './crc32c.js';
+import { Samples } from '../samples.js';
 import { applyPersistOps, emptyDurable, type DurableState, type PersistOp } from '../replica.js';
 import type { Entry } from '../types.js';
 
@@ -200,32 +201,6 @@ function fsyncDir(dir: string): void {
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
-  }
-}
-
-/** Small reservoir of recent durations for p50/p99 (fsync latency). */
-export class Samples {
-  private buf: number[] = [];
-  private next = 0;
-  count = 0;
-  constructor(private readonly cap = 10000) {}
-  add(v: number): void {
-    this.count++;
-    if (this.buf.length < this.cap) this.buf.push(v);
-    else {
-      this.buf[this.next] = v;
-      this.next = (this.next + 1) % this.cap;
-    }
-  }
-  percentile(p: number): number | null {
-    if (!this.buf.length) return null;
-    const s = this.buf.slice().sort((a, b) => a - b);
-    return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-  }
-  reset(): void {
-    this.buf = [];
-    this.next = 0;
-    this.count = 0;
   }
 }
 
