@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnProxy, type ProxyProcess } from '../lab/network/control.js';
 import { endpointFrom, linkOptions, planTopology, type Topology } from '../lab/network/topology.js';
 import { probe } from '../lab/network/probe.js';
+import { localLogArgs } from '../lab/cluster/plan.js';
 import { respOnce } from '../lab/cluster/resp.js';
 import { requestStats } from '../engine/log/node/stats-request.js';
 import { diskFsyncP50 } from '../lab/metrics/disk-fsync.js';
@@ -174,7 +175,7 @@ async function startCluster(mode: Mode, runDir: string): Promise<Cluster> {
         const e = endpointFrom(topology, n.az, l.id);
         return `${l.id}=${e.host}:${e.port}`;
       });
-      args.push('--mode', 'durable', '--log', list.join(','), '--snapshot-dir', path.join(dir, 'snapshots'), '--snapshot-every', '1000000');
+      args.push('--mode', 'durable', '--log', list.join(','), ...localLogArgs(logs, n.az), '--snapshot-dir', path.join(dir, 'snapshots'), '--snapshot-every', '1000000');
     } else if (n.id !== 'n1') {
       const e = endpointFrom(topology, n.az, 'n1');
       args.push('--replicaof', e.host, String(e.port));

@@ -9,6 +9,7 @@ export interface DurableFlags {
   durable?: boolean;
   nodeId?: string;
   log?: string;
+  logLocal?: string;
   snapshotDir?: string;
   leaseMs?: string;
   snapshotEvery?: string;
@@ -21,6 +22,7 @@ export function durableFlags(cmd: Command): void {
     .option('--durable', 'same as --mode durable')
     .option('--node-id <id>', 'durable: this node\'s id in the log protocol (default: --name)')
     .option('--log <list>', 'durable: the log replicas, [id=]host:port,... (ids default to l1, l2, ...)')
+    .option('--log-local <id>', "durable: the log replica in this node's AZ; as a replica, read the log from it while it keeps up")
     .option('--snapshot-dir <dir>', 'durable: snapshot directory shared by the engine nodes (without it the log is never trimmed)')
     .option('--snapshot-every <n>', 'durable: followers snapshot every n applied log entries', '10000')
     .option('--lease-ms <ms>', 'durable: lease L; the log replicas must use the same', '2000')
@@ -44,6 +46,7 @@ export function durableFromFlags(f: DurableFlags, name: string): Omit<DurableOpt
   const durable = f.durable === true || f.mode === 'durable';
   if (!durable) {
     if (f.log) fail('--log is only for --mode durable');
+    if (f.logLocal) fail('--log-local is only for --mode durable');
     return null;
   }
   if (!f.log) fail('--mode durable needs --log with the log replicas, e.g. --log l1=127.0.0.1:7101,l2=127.0.0.1:7102,l3=127.0.0.1:7103');
@@ -59,6 +62,10 @@ export function durableFromFlags(f: DurableFlags, name: string): Omit<DurableOpt
     leaseMs: num(f.leaseMs, '--lease-ms', 10),
     snapshotEvery: num(f.snapshotEvery, '--snapshot-every', 0),
   };
+  if (f.logLocal !== undefined) {
+    if (!log.some((p) => p.id === f.logLocal)) fail(`--log-local '${f.logLocal}' is not one of the --log replicas (${log.map((p) => p.id).join(', ')})`);
+    out.localLog = f.logLocal;
+  }
   if (f.snapshotDir) out.snapshotDir = f.snapshotDir;
   const off = num(f.campaignOffsetMs, '--campaign-offset-ms', 0);
   if (off !== undefined) out.campaignOffsetMs = off;

@@ -42,6 +42,8 @@ export interface DurableOptions {
   snapshotEvery?: number;
   /** Extra wait before this node campaigns (priority; default from the node id: n1 0, n2 250 ms...). */
   campaignOffsetMs?: number;
+  /** The log replica in this node's AZ (one of `log`): as a follower, read from it first. */
+  localLog?: string;
   /** Local address to dial the log replicas from. */
   sourceAddress?: string;
   /** Overrides of the protocol's timing (tests). */
@@ -124,6 +126,7 @@ export class DurableEngine implements Durability, EffectSink {
         leaseMs,
         snapshotEvery: this.store ? (opts.snapshotEvery ?? 10000) : 0,
         campaignOffsetMs: opts.campaignOffsetMs ?? defaultOffset(opts.nodeId),
+        ...(opts.localLog !== undefined ? { readFrom: opts.localLog } : {}),
         ...opts.logConfig,
       },
     );
@@ -502,6 +505,7 @@ export class DurableEngine implements Durability, EffectSink {
       `log_known_writer:${w && w.ready ? this.opts.nodeId : (f?.knownWriter ?? '')}`,
       `log_replicas:${this.cfg.replicas.length}`,
       `log_replicas_connected:${this.links.connected}`,
+      `log_read_from:${f && !(w && w.ready) ? f.readingFrom : ''}`,
       `log_held_groups:${this.heldReplies}`,
       `log_commit_p50_ms:${w?.commitTimes.percentile(50)?.toFixed(3) ?? ''}`,
       `log_entries_appended:${this.stats.entries}`,

@@ -70,6 +70,8 @@ export class Follower<P = unknown> {
   private read: { reqId: number; to: NodeId; sentAt: number } | null = null;
   private reqSeq = 0;
   private rr: number;
+  /** Reading from cfg.readFrom alone (it keeps up); false: every replica in turn. */
+  private local: boolean;
   private snapshotPending = false;
   private camp: CampaignState<P> | null = null;
   private readonly quorum: number;
@@ -90,6 +92,8 @@ export class Follower<P = unknown> {
     let h = 0;
     for (const ch of id) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
     this.rr = h % cfg.replicas.length;
+    invariant(cfg.readFrom === undefined || cfg.replicas.includes(cfg.readFrom), `readFrom ${cfg.readFrom} is not one of the log replicas`);
+    this.local = cfg.readFrom !== undefined;
   }
 
   get applied(): Position {
@@ -105,6 +109,10 @@ export class Follower<P = unknown> {
   get knownWriter(): NodeId | null {
     return this.mark?.writer ?? null;
   }
+  /** Where reads go now: the local replica's id, or 'all' (in turn). */
+  get readingFrom(): NodeId | 'all' {
+    return this.local ? this.cfg.readFrom! : 'all';
+  }
   get campaignEpoch(): number | null {
     return this.camp?.epoch ?? null;
   }
@@ -114,7 +122,10 @@ export class Follower<P = unknown> {
     switch (this.state) {
       case 'following':
         if (now - this.lastRenewalAt > this.campaignWait()) this.startCampaign(now, out);
-        else if (!this.read || now - this.read.sentAt >= this.cfg.readTimeoutMs) this.sendRead(now, out);
+        else if (!this.read || now - this.read.sentAt >= this.cfg.readTimeoutMs) {
+          if (this.read && this.read.to === this.cfg.readFrom) this.local = false;
+          this.sendRead(now, out);
+        }
         break;
       case 'campaigning':
         this.campaignTick(now, out);
@@ -183,8 +194,11 @@ export class Follower<P = unknown> {
   }
 
   private sendRead(now: number, out: FollowerOut<P>[]): void {
-    const to = this.cfg.replicas[this.rr];
-    this.rr = (this.rr + 1) % this.cfg.replicas.length;
+    let to = this.cfg.readFrom!;
+    if (!this.local) {
+      to = this.cfg.replicas[this.rr];
+      this.rr = (this.rr + 1) % this.cfg.replicas.length;
+    }
     this.read = { reqId: ++this.reqSeq, to, sentAt: now };
     out.push({ kind: 'send', to, msg: { type: 'read', from: this.id, reqId: this.read.reqId, fromIndex: this.appliedPos.index + 1, max: this.cfg.maxBatch } });
   }
@@ -201,8 +215,19 @@ export class Follower<P = unknown> {
     }
   }
 
+  /**
+   * The local replica keeps up while it reports the newest writer mark we know (within two
+   * heartbeats) and that mark is recent: one the writer cannot reach, or that fell behind,
+   * sends us back to reading from all replicas, which is also how it gets another chance.
+   */
+  private keepsUp(mark: WriterMark | null, now: number): boolean {
+    const hb2 = 2 * this.cfg.heartbeatMs;
+    return mark !== null && this.mark !== null && mark.epoch === this.mark.epoch && this.mark.sentAt - mark.sentAt <= hb2 && now - this.lastRenewalAt <= hb2;
+  }
+
   private onRead(r: ReadReply<P>, now: number, out: FollowerOut<P>[]): void {
     this.observe(r.promisedEpoch, r.mark, now);
+    if (r.from === this.cfg.readFrom) this.local = this.keepsUp(r.mark, now);
     if (this.state !== 'following' || !this.read || r.reqId !== this.read.reqId) return;
     this.read = null;
     if (r.fromIndex !== this.appliedPos.index + 1) return;

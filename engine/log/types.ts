@@ -205,6 +205,13 @@ export interface LogConfig {
   readonly campaignTimeoutMs: number;
   /** Resend a read that got no answer for this long. */
   readonly readTimeoutMs: number;
+  /**
+   * The log replica in this node's own AZ, if any. A follower reads from it while it answers
+   * and shows the writer's renewals (no cross-AZ hop per read), from all replicas in turn
+   * otherwise. Where entries come from never matters for safety: every replica hands out
+   * committed entries only, and promises wait out the lease on the replicas' own clocks.
+   */
+  readonly readFrom?: NodeId;
   readonly maxBatch: number;
   /** Hard cap on appends in flight per replica. */
   readonly maxInflight: number;

@@ -4,7 +4,7 @@
  * containers. `dockerPlan` is pure data (tested without an engine); `startDockerNodes`
  * runs it. Without a container engine, `memlab up --backend docker` fails with the reason.
  */
-import type { ClusterPlan } from './plan.js';
+import { localLogArgs, type ClusterPlan } from './plan.js';
 import { latencyBetween } from '../network/topology.js';
 import { netemArgs } from '../network/netem.js';
 import { REPO_ROOT } from './paths.js';
@@ -77,7 +77,7 @@ export function dockerPlan(plan: ClusterPlan, tag: string): DockerClusterPlan {
             n.id,
             ...(Object.keys(spec.engineConfig).length ? ['-c', ...Object.entries(spec.engineConfig).map(([k, v]) => `${k}=${v}`)] : []),
             ...(spec.mode === 'durable'
-              ? ['--mode', 'durable', '--log', plan.nodes.filter((l) => l.kind === 'log').map((l) => `${l.id}=${l.id}:${l.port}`).join(',')]
+              ? ['--mode', 'durable', '--log', plan.nodes.filter((l) => l.kind === 'log').map((l) => `${l.id}=${l.id}:${l.port}`).join(','), ...localLogArgs(plan.nodes.filter((l) => l.kind === 'log'), n.az)]
               : n.id !== plan.primary
                 ? ['--replicaof', plan.primary, String(plan.nodes.find((p) => p.id === plan.primary)!.port)]
                 : []),

@@ -10,6 +10,8 @@ import { Rng } from './rng.js';
 
 export interface SimConfig {
   seed: number;
+  /** Engines read the log from the replica in their own AZ (default: on for even seeds, so both paths run). */
+  readLocal?: boolean;
   logs: number;
   engines: number;
   clients: number;
@@ -248,6 +250,7 @@ export class World {
     for (let i = 0; i < cfg.engines; i++) {
       // Priority by rank plus jitter: followers do not all campaign at once.
       const ecfg: LogConfig = { ...base, campaignOffsetMs: i * (L / 3) + boot.range(0, L / 4) };
+      if ((cfg.readLocal ?? cfg.seed % 2 === 0) && i % 3 < cfg.logs) (ecfg as { readFrom?: string }).readFrom = logIds[i % 3];
       const p: EngineProc = {
         ...this.proc(`N${i + 1}`, i % 3, clock()),
         cfg: ecfg,

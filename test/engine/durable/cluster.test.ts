@@ -44,6 +44,8 @@ describe('durable cluster', () => {
       const f = c.engines.find((e) => e !== p)!;
       const info = await c.info(f);
       expect(info).toMatchObject({ role: 'slave', log_role: 'follower', log_known_writer: p.id, log_lag: '0' });
+      // It reads the log from the replica of its own AZ (--log-local), which keeps up.
+      expect(info.log_read_from).toBe(`l${c.engines.indexOf(f) + 1}`);
       const fc = await c.connect(f);
       // Followers read only for connections that accept stale data.
       expect(((await fc.call(['GET', 'io:17'])) as RespError).message).toMatch(new RegExp(`^TRYAGAIN this node follows the log \\(the primary is ${p.id}\\)`));
@@ -129,6 +131,12 @@ describe('durable cluster', () => {
       const p = await c.primary();
       const pc = await c.connect(p);
       for (let i = 0; i < 50; i++) expect(await pc.call(['SET', `one-down:${i}`, String(i)])).toBe('OK');
+      // n3 reads "its AZ's" l3: with l3 down it reads from the others in turn and keeps up.
+      const n3 = c.engines[2];
+      if (n3 !== p) {
+        await c.converge();
+        expect((await c.info(n3)).log_read_from).toBe('all');
+      }
       // Tear l3's last record: cut its file in the middle of it.
       const file = path.join(c.logDir('l3'), 'log.dat');
       // The file runs ahead of its records with zeros: tear at the end of the records.

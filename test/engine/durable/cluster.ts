@@ -134,6 +134,8 @@ export class DurableCluster {
           '127.0.0.1',
           '--log',
           list,
+          // As the lab runs them: each node reads the log from "its AZ's" replica.
+          ...(i < logPorts.length ? ['--log-local', `l${i + 1}`] : []),
           '--lease-ms',
           String(this.leaseMs),
           '--exit-with-parent',

@@ -65,6 +65,76 @@ describe('Follower: applying the log', () => {
   });
 });
 
+describe("Follower: reading the log in its own AZ (readFrom)", () => {
+  const local = { ...cfg, readFrom: 'L2' };
+  type Answer = { mark: { epoch: number; sentAt: number; writer: string } | null; committed: number } | null;
+
+  /** Tick every 5 ms over [from, to); answer each read at once as `answer` says (null: lost). Returns where reads went. */
+  function drive(f: Follower<string>, from: number, to: number, answer: (replica: string, t: number) => Answer): string[] {
+    const dest: string[] = [];
+    for (let t = from; t < to; t += 5) {
+      for (const s of sent(f.tick(t))) {
+        if (s.msg.type !== 'read') continue;
+        dest.push(s.to);
+        const a = answer(s.to, t);
+        if (!a) continue;
+        const m = s.msg;
+        const upTo = Math.min(a.committed, m.fromIndex + m.max - 1);
+        const entries: Entry<string>[] = [];
+        for (let i = m.fromIndex; i <= upTo; i++) entries.push(ent(i, 1));
+        const reply: ReadReply<string> = { type: 'readReply', from: s.to, reqId: m.reqId, fromIndex: m.fromIndex, prevEpoch: m.fromIndex === 1 ? 0 : 1, entries, commitIndex: a.committed, promisedEpoch: 1, mark: a.mark };
+        f.handle(reply, t);
+      }
+    }
+    return dest;
+  }
+  const fresh = (t: number): Answer => ({ mark: { epoch: 1, sentAt: t, writer: 'N1' }, committed: Math.floor(t / 10) });
+
+  it('reads only from its local replica while that replica keeps up with the writer', () => {
+    const f = new Follower<string>('N2', local, { snapshot: { index: 0, epoch: 0 }, incarnation: 'b1' }, 0);
+    const dest = drive(f, 0, 200, (_r, t) => fresh(t));
+    expect(new Set(dest)).toEqual(new Set(['L2']));
+    expect(f.readingFrom).toBe('L2');
+    expect(f.applied.index).toBeGreaterThanOrEqual(18);
+    // Without readFrom, reads go to every replica in turn (the control).
+    const g = new Follower<string>('N2', cfg, { snapshot: { index: 0, epoch: 0 }, incarnation: 'b1' }, 0);
+    expect(new Set(drive(g, 0, 200, (_r, t) => fresh(t)))).toEqual(new Set(['L1', 'L2', 'L3']));
+    expect(g.readingFrom).toBe('all');
+  });
+
+  it('reads from all replicas while the local one falls behind the writer, keeps applying, and goes back once it catches up', () => {
+    const f = new Follower<string>('N2', local, { snapshot: { index: 0, epoch: 0 }, incarnation: 'b1' }, 0);
+    drive(f, 0, 100, (_r, t) => fresh(t));
+    // The writer cannot reach L2 from t = 100: its mark and commit stay where they were.
+    const cut = drive(f, 100, 300, (r, t) => (r === 'L2' ? fresh(100) : fresh(t)));
+    // Two heartbeats (40 ms) of no renewal through L2, then every replica in turn.
+    expect(cut.slice(0, 8)).toEqual(Array(8).fill('L2'));
+    expect(cut.slice(-9).filter((r) => r !== 'L2').length).toBeGreaterThanOrEqual(6);
+    expect(f.readingFrom).toBe('all');
+    expect(f.applied.index).toBeGreaterThanOrEqual(27);
+    expect(f.role).toBe('following');
+    // L2 hears the writer again: once a reply of its shows the current mark, reads stay there.
+    const back = drive(f, 300, 400, (_r, t) => fresh(t));
+    expect(back.slice(-10)).toEqual(Array(10).fill('L2'));
+    expect(f.applied.index).toBeGreaterThanOrEqual(38);
+  });
+
+  it('moves on when a read to the local replica gets no answer', () => {
+    const f = new Follower<string>('N2', local, { snapshot: { index: 0, epoch: 0 }, incarnation: 'b1' }, 0);
+    drive(f, 0, 50, (_r, t) => fresh(t));
+    const down = drive(f, 50, 250, (r, t) => (r === 'L2' ? null : fresh(t)));
+    expect(down[0]).toBe('L2');
+    expect(down[1]).not.toBe('L2');
+    expect(f.readingFrom).toBe('all');
+    expect(f.applied.index).toBeGreaterThanOrEqual(20);
+    expect(f.role).toBe('following');
+  });
+
+  it('refuses (invariant) a readFrom that is not one of the log replicas', () => {
+    expect(() => new Follower<string>('N2', { ...cfg, readFrom: 'L9' }, { snapshot: { index: 0, epoch: 0 }, incarnation: 'b1' }, 0)).toThrow(/invariant: readFrom L9/);
+  });
+});
+
 describe('Follower: campaigning', () => {
   it('waits strictly more than the lease (with drift and its offset) after the last renewal it saw', () => {
     const f = new Follower<string>('N2', cfg, { snapshot: { index: 0, epoch: 0 }, incarnation: 'b1' }, 0);

@@ -42,10 +42,13 @@ describe('cluster plan', () => {
     expect(launchArgs(plain, 'n3', { replicaof: 'n1', net: 'none', caps }).slice(-3)).toEqual(['--replicaof', '127.0.1.1', '7001']);
   });
 
-  it('durable engine nodes get the log replicas as seen from their AZ; log replicas keep a directory', () => {
+  it('durable engine nodes get the log replicas as seen from their AZ and read from their own AZ\'s; log replicas keep a directory', () => {
     const n2 = launchArgs(durable, 'n2', { replicaof: 'n1', net: 'proxy', caps });
     expect(n2).not.toContain('--replicaof');
-    expect(n2.slice(n2.indexOf('--mode'))).toEqual(['--mode', 'durable', '--log', 'l1=127.2.1.4:7004,l2=127.2.2.5:7005,l3=127.2.3.6:7006', '--snapshot-dir', '/run/snapshots']);
+    expect(n2.slice(n2.indexOf('--mode'))).toEqual(['--mode', 'durable', '--log', 'l1=127.2.1.4:7004,l2=127.2.2.5:7005,l3=127.2.3.6:7006', '--log-local', 'l2', '--snapshot-dir', '/run/snapshots']);
+    // Each engine node reads the log from the replica in its own AZ.
+    const n1 = launchArgs(durable, 'n1', { replicaof: null, net: 'proxy', caps });
+    expect(n1[n1.indexOf('--log-local') + 1]).toBe('l1');
     expect(launchArgs(durable, 'l2', { replicaof: null, net: 'proxy', caps })).toEqual(['lognode', '--id', 'l2', '--bind', '127.0.2.5', '--port', '7005', '--dir', '/run/data/l2', '--exit-with-parent']);
   });
 
