@@ -200,7 +200,7 @@ export class Follower<P = unknown> {
       this.rr = (this.rr + 1) % this.cfg.replicas.length;
     }
     this.read = { reqId: ++this.reqSeq, to, sentAt: now };
-    out.push({ kind: 'send', to, msg: { type: 'read', from: this.id, reqId: this.read.reqId, fromIndex: this.appliedPos.index + 1, max: this.cfg.maxBatch } });
+    out.push({ kind: 'send', to, msg: { type: 'read', from: this.id, reqId: this.read.reqId, fromIndex: this.appliedPos.index + 1, max: this.cfg.maxBatch, waitMs: this.cfg.readWaitMs } });
   }
 
   private observe(promisedEpoch: number, mark: WriterMark | null, now: number): void {

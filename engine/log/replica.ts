@@ -112,6 +112,8 @@ export class LogReplica<P = unknown> {
   private nextPersistId = 1;
   private waiting: Waiting<P>[] = [];
   private persistHeld = false;
+  /** Reads held until something changes for them (ReadMsg.waitMs), one per follower: its latest. */
+  private parked = new Map<NodeId, { msg: ReadMsg; until: number; mark: WriterMark | null; promised: number }>();
 
   constructor(
     readonly id: NodeId,
@@ -170,14 +172,29 @@ export class LogReplica<P = unknown> {
         this.onFetch(msg, out);
         break;
       case 'read':
-        this.onRead(msg, out);
+        this.onRead(msg, now, out);
         break;
       case 'trim':
         this.onTrim(msg, out);
         break;
     }
+    if (this.parked.size) this.answerParked(now, out);
     this.check();
     return out;
+  }
+
+  /** Answer held reads whose wait ran out. */
+  tick(now: number): ReplicaOut<P>[] {
+    const out: ReplicaOut<P>[] = [];
+    if (this.parked.size) this.answerParked(now, out);
+    return out;
+  }
+
+  /** When the earliest held read is due (the process arms a timer for it), or null. */
+  nextDeadline(): number | null {
+    let at: number | null = null;
+    for (const p of this.parked.values()) if (at === null || p.until < at) at = p.until;
+    return at;
   }
 
   /**
@@ -368,10 +385,15 @@ export class LogReplica<P = unknown> {
     });
   }
 
-  private onRead(m: ReadMsg, out: ReplicaOut<P>[]): void {
+  private onRead(m: ReadMsg, now: number, out: ReplicaOut<P>[]): void {
+    this.parked.delete(m.from);
     const base = this.log.base;
     const trimmed = m.fromIndex <= base.index ? base : undefined;
     const upTo = this.cfg.bugs?.readUncommitted ? this.log.lastIndex : this.commit;
+    if (m.waitMs && m.waitMs > 0 && !trimmed && m.fromIndex > upTo) {
+      this.parked.set(m.from, { msg: m, until: now + m.waitMs, mark: this.mark, promised: this.promisedEpoch });
+      return;
+    }
     const entries = trimmed ? [] : this.log.slice(m.fromIndex, Math.min(upTo, m.fromIndex + m.max - 1));
     out.push({
       kind: 'send',
@@ -389,6 +411,17 @@ export class LogReplica<P = unknown> {
         trimmed,
       },
     });
+  }
+
+  /** Answer held reads that have something new (an entry committed, a renewal, a promise) or are due. */
+  private answerParked(now: number, out: ReplicaOut<P>[]): void {
+    const upTo = this.cfg.bugs?.readUncommitted ? this.log.lastIndex : this.commit;
+    for (const [from, p] of this.parked) {
+      if (now >= p.until || p.msg.fromIndex <= upTo || p.mark !== this.mark || p.promised !== this.promisedEpoch || p.msg.fromIndex <= this.log.base.index) {
+        this.parked.delete(from);
+        this.onRead({ ...p.msg, waitMs: 0 }, now, out);
+      }
+    }
   }
 
   private onTrim(m: TrimMsg, out: ReplicaOut<P>[]): void {

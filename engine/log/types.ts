@@ -72,6 +72,12 @@ export interface ReadMsg {
   readonly reqId: number;
   readonly fromIndex: number;
   readonly max: number;
+  /**
+   * Nothing committed from fromIndex yet: the replica may hold the read this long (its own
+   * clock), answering as soon as an entry commits, the writer's mark or the promised epoch
+   * changes (a long poll, as a Kafka fetch's max wait). Absent or 0: answer at once.
+   */
+  readonly waitMs?: number;
 }
 
 /** Anyone → replica: entries up to (index, epoch) are in a durable snapshot; drop them. */
@@ -205,6 +211,8 @@ export interface LogConfig {
   readonly campaignTimeoutMs: number;
   /** Resend a read that got no answer for this long. */
   readonly readTimeoutMs: number;
+  /** How long a replica may hold a read with nothing new for it (ReadMsg.waitMs; < readTimeoutMs). */
+  readonly readWaitMs: number;
   /**
    * The log replica in this node's own AZ, if any. A follower reads from it while it answers
    * and shows the writer's renewals (no cross-AZ hop per read), from all replicas in turn
@@ -261,6 +269,9 @@ export function defaultLogConfig(replicas: readonly NodeId[], over: Partial<LogC
     campaignOffsetMs: 0,
     campaignTimeoutMs: leaseMs * 3,
     readTimeoutMs: leaseMs / 4,
+    // Followers poll every engine tick (10 ms): idle, a held read is what keeps a durable
+    // cluster from burning CPU on empty round trips; renewals still arrive at once.
+    readWaitMs: leaseMs / 8,
     maxBatch: 256,
     // Four appends in flight per replica leave at once; more wait up to 1 ms to gather. Under
     // load the entries queued meanwhile go out as one bigger append (per-message cost: header,

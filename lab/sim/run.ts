@@ -37,7 +37,9 @@ export function configFor(seed: number, opts: RunOptions = {}): SimConfig {
   const logs = rng.chance(0.8) ? 3 : 5;
   const faultsUntil = Math.round(rng.range(1200, 2400) * (opts.length ?? 1));
   const driftRate = rng.pick([0.001, 0.01, 0.05]);
+  const snapshotEvery = rng.pick([0, 24, 60]);
   const shape = { logs, engines: 3, leaseMs, driftRate, faultsUntil };
+  // Last draw: a run given an explicit fault list (a shrunk one) must get the same config.
   const faults = opts.faults ?? generateFaults(rng, shape);
   return {
     seed,
@@ -49,7 +51,7 @@ export function configFor(seed: number, opts: RunOptions = {}): SimConfig {
     tickMs: 10,
     faultsUntil,
     settleMs: 1500,
-    snapshotEvery: rng.pick([0, 24, 60]),
+    snapshotEvery,
     faults,
     bugs: opts.bugs,
     trace: opts.trace,

@@ -246,6 +246,8 @@ export class World {
       p.machine = new LogReplica<Effect>(p.id, { leaseMs: L, bugs: cfg.bugs }, p.disk, p.clock.at(0));
       this.logs.push(p);
       this.procs.set(p.id, p);
+      // Held reads (ReadMsg.waitMs) come due on the replica's clock.
+      this.every(cfg.tickMs / 2, cfg.tickMs, () => this.tickLog(p));
     }
     for (let i = 0; i < cfg.engines; i++) {
       // Priority by rank plus jitter: followers do not all campaign at once.
@@ -534,6 +536,11 @@ export class World {
   }
 
   // ---- engine nodes ----
+
+  private tickLog(l: LogProc): void {
+    if (!l.alive || !l.machine) return;
+    this.step(l, () => l.machine && this.logOut(l, l.machine.tick(l.clock.at(this.t))), false);
+  }
 
   private tickEngine(e: EngineProc): void {
     if (!e.alive || !e.log) return;

@@ -30,6 +30,8 @@ export class LogNode {
   private queue: ReplicaOut<Buffer>[][] = [];
   private performing = false;
   private turnHeld = false;
+  /** The timer for the earliest held read (LogReplica.nextDeadline). */
+  private parkTimer: { at: number; timer: NodeJS.Timeout } | null = null;
   private readonly startedAt = Date.now();
 
   private constructor(
@@ -91,6 +93,20 @@ export class LogNode {
       });
     }
     this.perform(this.replica.handle(msg as ToReplica<Buffer>, performance.now()));
+    this.armParked();
+  }
+
+  /** Held reads are answered by what arrives, or at their deadline by this timer. */
+  private armParked(): void {
+    const at = this.replica.nextDeadline();
+    if (at === null || (this.parkTimer && this.parkTimer.at <= at)) return;
+    if (this.parkTimer) clearTimeout(this.parkTimer.timer);
+    const timer = setTimeout(() => {
+      this.parkTimer = null;
+      this.perform(this.replica.tick(performance.now()));
+      this.armParked();
+    }, Math.max(0, at - performance.now()));
+    this.parkTimer = { at, timer };
   }
 
   private perform(outs: ReplicaOut<Buffer>[]): void {
@@ -142,6 +158,7 @@ export class LogNode {
   }
 
   async close(): Promise<void> {
+    if (this.parkTimer) clearTimeout(this.parkTimer.timer);
     await this.listener.close();
     this.file.close();
   }

@@ -216,6 +216,45 @@ describe('LogReplica: reads, fetches, trims, recovery', () => {
     expect(rr).toMatchObject({ reqId: 7, commitIndex: 2, prevEpoch: 0, mark: { epoch: 1, writer: 'N1' } });
   });
 
+  it('holds a read with nothing new (waitMs) until an entry commits, the writer renews, a promise moves, or the wait ends', () => {
+    const { r, disk } = replica();
+    sync(r, disk, r.handle(app({ entries: [ent(1, 1), ent(2, 1)], commitIndex: 2, sentAt: 5 }), 1000), 1000);
+    const read = (reqId: number, fromIndex: number, now: number) => r.handle({ type: 'read', from: 'N3', reqId, fromIndex, max: 10, waitMs: 50 }, now);
+    // Something to hand out: answered at once, wait or not.
+    expect(sends(read(1, 1, 1001))).toMatchObject([{ type: 'readReply', reqId: 1, commitIndex: 2 }]);
+    // Nothing past 2 is committed: held, due at 1052.
+    expect(sends(read(2, 3, 1002))).toEqual([]);
+    expect(r.nextDeadline()).toBe(1052);
+    // An append of entry 3 that does not yet commit it, from the same writer send: still held.
+    const o3 = r.handle(app({ prevIndex: 2, prevEpoch: 1, entries: [ent(3, 1)], commitIndex: 2, sentAt: 5 }), 1010);
+    expect(sends(o3)).toEqual([]);
+    expect(sync(r, disk, o3, 1010).map((m) => m.type)).toEqual(['appendReply']);
+    expect(r.nextDeadline()).toBe(1052);
+    // The next append commits 3: the held read gets it.
+    const out = r.handle(app({ prevIndex: 3, prevEpoch: 1, commitIndex: 3, sentAt: 20 }), 1020);
+    const rr = sends(out).find((m) => m.type === 'readReply') as ReadReply<string>;
+    expect(rr).toMatchObject({ reqId: 2, fromIndex: 3, commitIndex: 3, mark: { sentAt: 20 } });
+    expect(rr.entries.map((e) => e.index)).toEqual([3]);
+    expect(r.nextDeadline()).toBeNull();
+
+    // A renewal alone (a heartbeat: new mark, nothing committed) answers a held read.
+    expect(sends(read(3, 4, 1030))).toEqual([]);
+    const hb = sends(r.handle(app({ prevIndex: 3, prevEpoch: 1, commitIndex: 3, sentAt: 40 }), 1040)).find((m) => m.type === 'readReply');
+    expect(hb).toMatchObject({ reqId: 3, entries: [], mark: { sentAt: 40 } });
+
+    // Nothing happens: tick answers it at its deadline, not before.
+    expect(sends(read(4, 4, 1100))).toEqual([]);
+    expect(sends(r.tick(1149))).toEqual([]);
+    expect(sends(r.tick(1150))).toMatchObject([{ type: 'readReply', reqId: 4, entries: [] }]);
+
+    // A newer read from the same follower replaces the held one; a promise for a new epoch answers it.
+    expect(sends(read(5, 4, 1200))).toEqual([]);
+    expect(sends(read(6, 4, 1201))).toEqual([]);
+    const pr = sends(r.handle({ type: 'promise', from: 'N2', epoch: 2, campaign: 'c2' }, 1300));
+    expect(pr.filter((m) => m.type === 'readReply')).toMatchObject([{ reqId: 6, promisedEpoch: 2 }]);
+    expect(r.nextDeadline()).toBeNull();
+  });
+
   it('hands a candidate holding its promise everything, committed or not', () => {
     const { r, disk } = replica();
     sync(r, disk, r.handle(app({ entries: [ent(1, 1), ent(2, 1), ent(3, 1)], commitIndex: 1 }), 1000), 1000);

@@ -28,7 +28,9 @@ describe('the simulator catches deliberately broken protocols', () => {
   }, 120_000);
 
   it('commitOnMinority is caught by the client history alone (lost acknowledged writes)', () => {
-    const rs = hunt({ commitOnMinority: true }, { seeds: 300, historyOnly: true, want: 'linearizability' });
+    // Most schedules trip a follower's own invariant first (its applied prefix is missing from
+    // the best promised log); 8 of seeds 1-1500 get through to a lost acknowledged write.
+    const rs = hunt({ commitOnMinority: true }, { seeds: 800, historyOnly: true, want: 'linearizability' });
     expect(kinds(rs)).toContain('linearizability');
   }, 120_000);
 
