@@ -178,7 +178,8 @@ export class LogReplica<P = unknown> {
         this.onTrim(msg, out);
         break;
     }
-    if (this.parked.size) this.answerParked(now, out);
+    // With a persist pending, held reads wait for it: its acknowledgements leave first.
+    if (this.parked.size && !this.inFlight && this.queued.length === 0) this.answerParked(now, out);
     this.check();
     return out;
   }
@@ -214,7 +215,7 @@ export class LogReplica<P = unknown> {
   }
 
   /** The persist `id` is durable (written and fsynced). */
-  persisted(id: number, _now: number): ReplicaOut<P>[] {
+  persisted(id: number, now: number): ReplicaOut<P>[] {
     invariant(this.inFlight !== null && this.inFlight.id === id, `persist completion ${id} was not in flight`);
     this.syncedSeq = this.inFlight.lastSeq;
     this.inFlight = null;
@@ -225,6 +226,8 @@ export class LogReplica<P = unknown> {
       else still.push(w);
     }
     this.waiting = still;
+    // After the acknowledgements, before the next persist (an inline fsync would hold them).
+    if (this.parked.size) this.answerParked(now, out);
     this.startPersist(out);
     return out;
   }

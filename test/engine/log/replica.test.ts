@@ -216,7 +216,7 @@ describe('LogReplica: reads, fetches, trims, recovery', () => {
     expect(rr).toMatchObject({ reqId: 7, commitIndex: 2, prevEpoch: 0, mark: { epoch: 1, writer: 'N1' } });
   });
 
-  it('holds a read with nothing new (waitMs) until an entry commits, the writer renews, a promise moves, or the wait ends', () => {
+  it('holds a read with nothing new (waitMs) until an entry commits, the writer renews, a promise moves, or the wait ends; acknowledgements first', () => {
     const { r, disk } = replica();
     sync(r, disk, r.handle(app({ entries: [ent(1, 1), ent(2, 1)], commitIndex: 2, sentAt: 5 }), 1000), 1000);
     const read = (reqId: number, fromIndex: number, now: number) => r.handle({ type: 'read', from: 'N3', reqId, fromIndex, max: 10, waitMs: 50 }, now);
@@ -247,11 +247,24 @@ describe('LogReplica: reads, fetches, trims, recovery', () => {
     expect(sends(r.tick(1149))).toEqual([]);
     expect(sends(r.tick(1150))).toMatchObject([{ type: 'readReply', reqId: 4, entries: [] }]);
 
+    // An append to persist: the held read waits for its fsync, and leaves after the acknowledgement.
+    expect(sends(read(41, 4, 1160))).toEqual([]);
+    const o4 = r.handle(app({ prevIndex: 3, prevEpoch: 1, entries: [ent(4, 1)], commitIndex: 4, sentAt: 60 }), 1170);
+    expect(sends(o4)).toEqual([]);
+    const after = sync(r, disk, o4, 1171);
+    expect(after.map((m) => m.type)).toEqual(['appendReply', 'readReply']);
+    expect((after[1] as ReadReply<string>).entries.map((e) => e.index)).toEqual([4]);
+
     // A newer read from the same follower replaces the held one; a promise for a new epoch answers it.
-    expect(sends(read(5, 4, 1200))).toEqual([]);
-    expect(sends(read(6, 4, 1201))).toEqual([]);
-    const pr = sends(r.handle({ type: 'promise', from: 'N2', epoch: 2, campaign: 'c2' }, 1300));
-    expect(pr.filter((m) => m.type === 'readReply')).toMatchObject([{ reqId: 6, promisedEpoch: 2 }]);
+    expect(sends(read(5, 5, 1200))).toEqual([]);
+    expect(sends(read(6, 5, 1201))).toEqual([]);
+    // The promise is persisted first; the held read is answered right after its reply.
+    const po = r.handle({ type: 'promise', from: 'N2', epoch: 2, campaign: 'c2' }, 1300);
+    expect(sends(po)).toEqual([]);
+    expect(sync(r, disk, po, 1301).map((m) => [m.type, (m as { reqId?: number }).reqId])).toEqual([
+      ['promiseReply', undefined],
+      ['readReply', 6],
+    ]);
     expect(r.nextDeadline()).toBeNull();
   });
 
