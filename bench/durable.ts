@@ -7,6 +7,7 @@
  * client path in both modes).
  *
  * Per mode (alternating, --rounds times, medians reported):
+ *   - at rest: the whole cluster's CPU with no client, after warm-up (timers, heartbeats, reads);
  *   - latency: redis-benchmark, 1 connection, SET then GET (GET of keys no write is pending on;
  *     its p50 is in 8 us buckets, so also the mean from wall time / requests);
  *   - throughput: redis-benchmark, --clients connections (default 256), SET of --data bytes;
@@ -52,6 +53,7 @@ const requests = Number(opt('--requests', quick ? '100000' : '300000'));
 const latencyRequests = Number(opt('--latency-requests', quick ? '2000' : '5000'));
 const dataBytes = Number(opt('--data', '100'));
 const rounds = Number(opt('--rounds', quick ? '1' : '2'));
+const restSeconds = quick ? 3 : 5;
 const pipeline = Number(opt('--pipeline', '1'));
 const jsonOut = opt('--json', '');
 const keep = flag('--keep');
@@ -247,6 +249,8 @@ interface ModeRun {
    * ~40 us read, so the mean is the finer test of "within 10%".
    */
   readMean: number;
+  /** The whole cluster's CPU (cores) at rest, no client, after warm-up. */
+  restCores: number;
   throughput: number;
   tputP50: number;
   rttP50: number;
@@ -277,6 +281,13 @@ async function runMode(mode: Mode, runDir: string): Promise<ModeRun> {
     // Warm up the JIT and the keyspace.
     redisBenchmark(p, ['-c', '16', '-n', String(Math.min(50000, requests)), '-t', 'set', '-r', '100000', '-d', String(dataBytes)]);
     const logs = c.procs.filter((x) => x.id.startsWith('l'));
+    // The cluster at rest: what its timers, heartbeats and followers' reads cost with no client.
+    const allPids = [...c.procs.map((x) => x.child.pid!), c.proxy.pid];
+    await new Promise((r) => setTimeout(r, 2000));
+    const rest0 = allPids.reduce((a, pid) => a + cpuSeconds(pid), 0);
+    const restT0 = performance.now();
+    await new Promise((r) => setTimeout(r, restSeconds * 1000));
+    const restCores = (allPids.reduce((a, pid) => a + cpuSeconds(pid), 0) - rest0) / ((performance.now() - restT0) / 1000);
     if (mode === 'durable') await Promise.all(logs.map((l) => logStats(l, true)));
     const set1 = redisBenchmark(p, ['-c', '1', '-n', String(latencyRequests), '-t', 'set', '-r', '100000', '-d', String(dataBytes)]);
     // The fsync in these writes' path: the log replicas' own, over the 1-connection run alone.
@@ -302,7 +313,7 @@ async function runMode(mode: Mode, runDir: string): Promise<ModeRun> {
     const per = (ids: string[]) => (ids.reduce((a, id) => a + cpu[id], 0) / tput.rps) * 1e6;
     const usPerSet = { cluster: per(Object.keys(cpu)), primary: per([p.id]), log: per(Object.keys(cpu).filter((k) => k.startsWith('l'))) };
     const wakesPerSet = { primary: wakes([p.id]), log: wakes(pids.map((x) => x[0]).filter((k) => k.startsWith('l'))) };
-    const run: ModeRun = { mode, primary: p.id, writeP50: set1.p50, writeP99: set1.p99, readP50: get1.p50, readMean: 1000 / get1.rps, throughput: tput.rps, tputP50: tput.p50, rttP50: rtt.p50, cpu, usPerSet, idle, wakesPerSet };
+    const run: ModeRun = { mode, primary: p.id, writeP50: set1.p50, writeP99: set1.p99, readP50: get1.p50, readMean: 1000 / get1.rps, restCores, throughput: tput.rps, tputP50: tput.p50, rttP50: rtt.p50, cpu, usPerSet, idle, wakesPerSet };
     if (mode === 'durable') {
       const st = await Promise.all(logs.map((l) => logStats(l)));
       run.logFsyncP50 = median(st.map((s) => Number(s.fsyncP50Ms)));
@@ -319,6 +330,7 @@ async function runMode(mode: Mode, runDir: string): Promise<ModeRun> {
     }
     const line = `${mode.padEnd(8)} primary ${p.id}: SET p50 ${set1.p50.toFixed(3)} ms, GET p50 ${get1.p50.toFixed(3)} ms (mean ${(1000 / get1.rps).toFixed(4)}), ${Math.round(tput.rps)} SET/s with ${clients} connections (p50 ${tput.p50.toFixed(3)} ms), RTT p50 ${rtt.p50.toFixed(3)} ms`;
     process.stderr.write(line + '\n');
+    process.stderr.write(`         cluster CPU at rest: ${restCores.toFixed(3)} cores\n`);
     process.stderr.write(`         CPU (cores) during throughput: ${Object.entries(cpu).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}; machine idle ${(idle * 100).toFixed(0)}%\n`);
     process.stderr.write(`         sleeps per SET: primary ${wakesPerSet.primary.toFixed(3)}${mode === 'durable' ? `, log replicas ${wakesPerSet.log.toFixed(3)}` : ''}\n`);
     process.stderr.write(`         CPU per SET: cluster ${usPerSet.cluster.toFixed(1)} us, primary ${usPerSet.primary.toFixed(1)} us${mode === 'durable' ? `, log replicas ${usPerSet.log.toFixed(1)} us` : ''}\n`);
@@ -371,6 +383,7 @@ async function main(): Promise<void> {
     [`SET/s, ${clients} conns${pipeline > 1 ? ` x P${pipeline}` : ''}`, plain.t.toFixed(0), dur.t.toFixed(0), `>= ${(0.85 * plain.t).toFixed(0)} (0.85x); got ${(dur.t / plain.t).toFixed(2)}x`, dur.t >= 0.85 * plain.t ? 'yes' : 'NO'],
     ['  cluster CPU us/SET', us('plain', 'cluster').toFixed(1), us('durable', 'cluster').toFixed(1), `CPU-bound ratio ${(us('plain', 'cluster') / us('durable', 'cluster')).toFixed(2)}x (log replicas ${us('durable', 'log').toFixed(1)} us)`, ''],
     ['  machine idle', pct(m('plain', 'idle')), pct(m('durable', 'idle')), 'during the throughput run: 0% = CPU-bound', ''],
+    ['cluster CPU at rest', `${m('plain', 'restCores').toFixed(3)}`, `${m('durable', 'restCores').toFixed(3)}`, `cores, no client, over ${restSeconds} s after warm-up`, ''],
     ['  primary sleeps/SET', med('plain', (x) => x.wakesPerSet.primary).toFixed(3), med('durable', (x) => x.wakesPerSet.primary).toFixed(3), `each a wake-up (log replicas: ${med('durable', (x) => x.wakesPerSet.log).toFixed(3)})`, ''],
     ['  primary CPU us/SET', us('plain', 'primary').toFixed(1), us('durable', 'primary').toFixed(1), `primary-bound ratio ${(us('plain', 'primary') / us('durable', 'primary')).toFixed(2)}x`, ''],
     ['SET p50 ms, 1 conn', plain.w.toFixed(3), dur.w.toFixed(3), `<= ${writeBound.toFixed(3)} (plain + 1.3 x ${rttMs} + fsync ${fsync.toFixed(3)})`, dur.w <= writeBound ? 'yes' : 'NO'],
