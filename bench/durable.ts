@@ -36,6 +36,7 @@ import { localLogArgs } from '../lab/cluster/plan.js';
 import { respOnce } from '../lab/cluster/resp.js';
 import { requestStats } from '../engine/log/node/stats-request.js';
 import { diskFsyncP50 } from '../lab/metrics/disk-fsync.js';
+import { processCpuMs } from '../lab/metrics/process-cpu.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.resolve(here, '../cli/main.js');
@@ -95,13 +96,7 @@ async function freePort(host: string): Promise<number> {
 }
 
 function cpuSeconds(pid: number): number {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
+  return (processCpuMs(pid) ?? NaN) / 1000;
 }
 
 /** Times the process went to sleep and was woken (voluntary context switches). */

@@ -12,6 +12,7 @@ import { nodeAt } from './plan.js';
 import { isAlive } from './procs.js';
 import { respOnce } from './resp.js';
 import type { ActiveFault, ClusterState, NodeState } from './state.js';
+import { processCpuMs } from '../metrics/process-cpu.js';
 
 export interface NodeStatus {
   id: string;
@@ -20,6 +21,8 @@ export interface NodeStatus {
   role: NodeState['role'];
   process: NodeState['status'];
   pid: number | null;
+  /** CPU time the process has used so far (user + system, ms; /proc), null when not running. */
+  cpuMs?: number | null;
   /** Did the supervisor's last probe get an answer (null: not probed, e.g. log replicas). */
   reachable: boolean | null;
   /** Replication offset (master_repl_offset / slave_repl_offset). */
@@ -67,7 +70,7 @@ export interface ClusterStatus {
   endpoint: Endpoint;
   sentinel: ClusterState['sentinel'];
   net: ClusterState['net']['backend'];
-  supervisor: { pid: number; alive: boolean; control: Endpoint };
+  supervisor: { pid: number; alive: boolean; control: Endpoint; cpuMs?: number | null };
   proxy: { pid: number; alive: boolean; cpuUs: number | null } | null;
   failoverPhase: string | null;
   nodes: NodeStatus[];
@@ -134,7 +137,7 @@ export async function offlineStatus(state: ClusterState, opts: { probe?: boolean
   const infos = new Map<string, ReturnType<typeof replicationInfo>>();
   for (const n of state.nodes) {
     const alive = n.pid !== null && isAlive({ pid: n.pid, startTime: n.startTime });
-    const ns: NodeStatus = { id: n.id, kind: n.kind, az: n.az, role: n.role, process: alive ? n.status : n.status === 'running' || n.status === 'paused' ? 'exited' : n.status, pid: n.pid, reachable: null };
+    const ns: NodeStatus = { id: n.id, kind: n.kind, az: n.az, role: n.role, process: alive ? n.status : n.status === 'running' || n.status === 'paused' ? 'exited' : n.status, pid: n.pid, cpuMs: alive ? processCpuMs(n.pid!) : null, reachable: null };
     if (alive && n.kind === 'engine' && n.status !== 'paused') {
       try {
         const r = await respOnce({ host: n.host, port: n.port }, ['INFO', 'replication'], { timeoutMs: 1000 });
@@ -170,7 +173,7 @@ export async function offlineStatus(state: ClusterState, opts: { probe?: boolean
     sentinel: state.sentinel,
     net: state.net.backend,
     supervisor: { pid: state.supervisor.pid, alive: isAlive({ pid: state.supervisor.pid, startTime: state.supervisor.startTime }), control: state.supervisor.control },
-    proxy: state.proxy ? { pid: state.proxy.pid, alive: proxyAlive, cpuUs: null } : null,
+    proxy: state.proxy ? { pid: state.proxy.pid, alive: proxyAlive, cpuUs: proxyAlive ? (processCpuMs(state.proxy.pid) ?? NaN) * 1000 : null } : null,
     failoverPhase: null,
     nodes,
     links,
@@ -191,11 +194,12 @@ export function formatStatus(st: ClusterStatus): string {
   lines.push(`mode ${st.mode}  primary ${st.primary}  clients: ${st.endpoint.host}:${st.endpoint.port}  sentinel: ${st.sentinel.host}:${st.sentinel.port} (${st.sentinel.masterName})  net ${st.net}`);
   lines.push(`supervisor pid ${st.supervisor.pid} ${st.supervisor.alive ? 'alive' : 'GONE'}${st.proxy ? `  proxy pid ${st.proxy.pid} ${st.proxy.alive ? 'alive' : 'GONE'}` : ''}${st.failoverPhase ? `  failover: ${st.failoverPhase}` : ''}${st.ready ? '' : '  (starting)'}`);
   lines.push('');
-  lines.push(`${pad('node', 6)}${pad('kind', 8)}${pad('az', 8)}${pad('role', 9)}${pad('process', 9)}${pad('pid', 9)}${pad('offset', 12)}${pad('lag', 10)}following / log`);
+  lines.push(`${pad('node', 6)}${pad('kind', 8)}${pad('az', 8)}${pad('role', 9)}${pad('process', 9)}${pad('pid', 9)}${pad('cpu s', 8)}${pad('offset', 12)}${pad('lag', 10)}following / log`);
   for (const n of st.nodes) {
     const lag = n.lagBytes !== undefined ? `${n.lagBytes}B` : '-';
     const extra = n.log ? LOG_FIELDS.filter((k) => n.log![k] !== undefined && n.log![k] !== '').map((k) => `${k.slice(4)}=${n.log![k]}`).join(' ') : n.following !== undefined ? `${n.following ?? '?'} link ${n.linkUp ? 'up' : 'down'}` : n.error ? n.error : '';
-    lines.push(`${pad(n.id, 6)}${pad(n.kind, 8)}${pad(n.az, 8)}${pad(n.role, 9)}${pad(n.process, 9)}${pad(String(n.pid ?? '-'), 9)}${pad(n.offset === undefined ? '-' : String(n.offset), 12)}${pad(lag, 10)}${extra}`);
+    const cpu = typeof n.cpuMs === 'number' ? (n.cpuMs / 1000).toFixed(1) : '-';
+    lines.push(`${pad(n.id, 6)}${pad(n.kind, 8)}${pad(n.az, 8)}${pad(n.role, 9)}${pad(n.process, 9)}${pad(String(n.pid ?? '-'), 9)}${pad(cpu, 8)}${pad(n.offset === undefined ? '-' : String(n.offset), 12)}${pad(lag, 10)}${extra}`);
   }
   if (st.links.length) {
     lines.push('');

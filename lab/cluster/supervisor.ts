@@ -26,6 +26,7 @@ import { RespClient, RespError } from './resp.js';
 import { SentinelServer, type SentinelNode } from './sentinel.js';
 import { readState, removeState, runDirFor, writeState, type ClusterState, type NodeState } from './state.js';
 import { probeLinks, type ClusterStatus, type LinkProbeOptions, type NodeStatus } from './status.js';
+import { processCpuMs } from '../metrics/process-cpu.js';
 
 export class ClusterError extends Error {
   constructor(message: string) {
@@ -730,7 +731,7 @@ export class Supervisor {
       const i = l?.info;
       const fresh = !!l && l.reachable && Date.now() - l.lastOkAt <= this.state.spec.supervisor.downAfterMs;
       const role: NodeState['role'] = fresh && i ? (i.role === 'master' ? 'primary' : 'replica') : n.role;
-      const ns: NodeStatus = { id: n.id, kind: n.kind, az: n.az, role, process: alive ? n.status : n.status === 'running' ? 'exited' : n.status, pid: n.pid, reachable: l?.reachable ?? null };
+      const ns: NodeStatus = { id: n.id, kind: n.kind, az: n.az, role, process: alive ? n.status : n.status === 'running' ? 'exited' : n.status, pid: n.pid, cpuMs: alive ? processCpuMs(n.pid!) : null, reachable: l?.reachable ?? null };
       if (i) {
         ns.offset = i.offset;
         if (i.role === 'slave') {
@@ -762,7 +763,7 @@ export class Supervisor {
       endpoint: s.endpoint,
       sentinel: s.sentinel,
       net: s.net.backend,
-      supervisor: { pid: s.supervisor.pid, alive: true, control: s.supervisor.control },
+      supervisor: { pid: s.supervisor.pid, alive: true, control: s.supervisor.control, cpuMs: processCpuMs(process.pid) },
       proxy: s.proxy ? { pid: s.proxy.pid, alive: !!proxyStats, cpuUs: proxyStats ? proxyStats.process.cpu.user + proxyStats.process.cpu.system : null } : null,
       failoverPhase: this.fo?.phaseName ?? null,
       nodes,

@@ -41,11 +41,15 @@ describe.skipIf(!built)('memlab up / status / fault / down', { timeout: 120_000 
       const j = JSON.parse(st.stdout) as ClusterStatus;
       expect(j.supervisor.alive).toBe(true);
       expect(j.nodes.map((n) => `${n.id}:${n.role}`)).toEqual(['n1:primary', 'n2:replica']);
+      // Each process's CPU so far, from /proc: what it costs, read twice.
+      for (const n of j.nodes) expect(n.cpuMs).toBeGreaterThan(0);
+      expect(j.supervisor.cpuMs).toBeGreaterThan(0);
       const cross = j.links.find((l) => l.id === 'az-a->n2')!;
       expect(cross.configured.rttMs).toBe(2);
       expect(cross.achieved!.p50).toBeGreaterThanOrEqual(1.9);
       const human = await memlab(['status', '--no-probe', '--state', state]);
       expect(human.stdout).toMatch(/^n2\s+engine\s+az-b\s+replica\s+running/m);
+      expect(human.stdout).toMatch(/^node\s+kind\s+az\s+role\s+process\s+pid\s+cpu s\s+offset/m);
 
       const bad = await memlab(['fault', 'cut', 'n7', '--state', state]);
       expect(bad.code).not.toBe(0);
