@@ -276,8 +276,9 @@ async function runMode(mode: Mode, runDir: string): Promise<ModeRun> {
     // Warm up the JIT and the keyspace.
     redisBenchmark(p, ['-c', '16', '-n', String(Math.min(50000, requests)), '-t', 'set', '-r', '100000', '-d', String(dataBytes)]);
     const logs = c.procs.filter((x) => x.id.startsWith('l'));
+    const pids = c.procs.map((x) => [x.id, x.child.pid!] as const);
     // The cluster at rest: what its timers, heartbeats and followers' reads cost with no client.
-    const allPids = [...c.procs.map((x) => x.child.pid!), c.proxy.pid];
+    const allPids = [...pids.map(([, pid]) => pid), c.proxy.pid];
     await new Promise((r) => setTimeout(r, 2000));
     const rest0 = allPids.reduce((a, pid) => a + cpuSeconds(pid), 0);
     const restT0 = performance.now();
@@ -289,7 +290,6 @@ async function runMode(mode: Mode, runDir: string): Promise<ModeRun> {
     const latencyFsync = mode === 'durable' ? median((await Promise.all(logs.map((l) => logStats(l, true)))).map((s) => Number(s.fsyncP50Ms))) : undefined;
     // GETs are ~50x quicker than durable SETs: 4x the requests keeps the run's wall time (the mean's clock) well above 1 ms resolution.
     const get1 = redisBenchmark(p, ['-c', '1', '-n', String(latencyRequests * 4), '-t', 'get', '-r', '100000']);
-    const pids = c.procs.map((x) => [x.id, x.child.pid!] as const);
     const cpu0 = new Map(pids.map(([id, pid]) => [id, cpuSeconds(pid)]));
     const wake0 = new Map(pids.map(([id, pid]) => [id, wakeups(pid)]));
     const ticks0 = machineTicks();

@@ -392,7 +392,7 @@ export class LogReplica<P = unknown> {
     this.parked.delete(m.from);
     const base = this.log.base;
     const trimmed = m.fromIndex <= base.index ? base : undefined;
-    const upTo = this.cfg.bugs?.readUncommitted ? this.log.lastIndex : this.commit;
+    const upTo = this.readableUpTo();
     if (m.waitMs && m.waitMs > 0 && !trimmed && m.fromIndex > upTo) {
       this.parked.set(m.from, { msg: m, until: now + m.waitMs, mark: this.mark, promised: this.promisedEpoch });
       return;
@@ -416,9 +416,14 @@ export class LogReplica<P = unknown> {
     });
   }
 
+  /** The last entry followers may read: the commit index (all of the log with the readUncommitted bug). */
+  private readableUpTo(): number {
+    return this.cfg.bugs?.readUncommitted ? this.log.lastIndex : this.commit;
+  }
+
   /** Answer held reads that have something new (an entry committed, a renewal, a promise) or are due. */
   private answerParked(now: number, out: ReplicaOut<P>[]): void {
-    const upTo = this.cfg.bugs?.readUncommitted ? this.log.lastIndex : this.commit;
+    const upTo = this.readableUpTo();
     for (const [from, p] of this.parked) {
       if (now >= p.until || p.msg.fromIndex <= upTo || p.mark !== this.mark || p.promised !== this.promisedEpoch || p.msg.fromIndex <= this.log.base.index) {
         this.parked.delete(from);

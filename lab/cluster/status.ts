@@ -163,6 +163,7 @@ export async function offlineStatus(state: ClusterState, opts: { probe?: boolean
   const p = infos.get(state.primary);
   if (p) for (const ns of nodes) if (ns.id !== state.primary && ns.offset !== undefined && ns.role === 'replica') ns.lagBytes = Math.max(0, p.offset - ns.offset);
   const proxyAlive = !!state.proxy && isAlive({ pid: state.proxy.pid, startTime: state.proxy.startTime });
+  const proxyCpuMs = proxyAlive ? processCpuMs(state.proxy!.pid) : null;
   const reachable = new Set(nodes.filter((n) => n.reachable).map((n) => n.id));
   const links = opts.probe && (proxyAlive || state.net.backend !== 'proxy') ? await probeLinks(state, reachable, opts) : [];
   return {
@@ -173,7 +174,7 @@ export async function offlineStatus(state: ClusterState, opts: { probe?: boolean
     sentinel: state.sentinel,
     net: state.net.backend,
     supervisor: { pid: state.supervisor.pid, alive: isAlive({ pid: state.supervisor.pid, startTime: state.supervisor.startTime }), control: state.supervisor.control },
-    proxy: state.proxy ? { pid: state.proxy.pid, alive: proxyAlive, cpuUs: proxyAlive ? (processCpuMs(state.proxy.pid) ?? NaN) * 1000 : null } : null,
+    proxy: state.proxy ? { pid: state.proxy.pid, alive: proxyAlive, cpuUs: proxyCpuMs === null ? null : proxyCpuMs * 1000 } : null,
     failoverPhase: null,
     nodes,
     links,
